@@ -1,0 +1,83 @@
+// swift-tools-version: 6.1
+// objtrace: perceptual hashing, matching and case work for "Trace an Object" victim identification.
+//
+// Dependencies point one way: the executable -> ObjtraceKit (I/O, orchestration) -> Store / ImageDecoding
+// -> pure cores (ImageCore, PerceptualHash, Matching, LocalFeatures, CaseWork). A pure module never imports
+// the store or the codecs.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "objtrace",
+    products: [
+        .executable(name: "objtrace", targets: ["objtrace"]),
+        .library(name: "ObjtraceKit", targets: ["ObjtraceKit"]),
+        .library(name: "PerceptualHash", targets: ["PerceptualHash"]),
+        .library(name: "ImageDecoding", targets: ["ImageDecoding"]),
+        .library(name: "Matching", targets: ["Matching"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // C shims over libjpeg-turbo and libpng: setjmp error managers, scaled decode, memory caps.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]
+        ),
+        // Hardware popcount Hamming kernels with runtime CPU dispatch (target_clones), no unsafeFlags.
+        .target(name: "CHammingKernel"),
+        // System SQLite (libsqlite3-dev).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Pure: the pixel raster and orientation transforms shared by decoding and hashing.
+        .target(name: "ImageCore", swiftSettings: swiftSettings),
+        // Bytes -> raster through the C codecs; EXIF orientation; limits; typed errors.
+        .target(name: "ImageDecoding", dependencies: ["CImageCodecs", "ImageCore"], swiftSettings: swiftSettings),
+        // Pure: PDQ and imagehash-compatible hashes, bit-exact with the references.
+        .target(name: "PerceptualHash", dependencies: ["ImageCore"], swiftSettings: swiftSettings),
+        // Pure: Hamming indexes, thresholds, claim normalisation, candidate ranking.
+        .target(name: "Matching", dependencies: ["PerceptualHash", "CHammingKernel"], swiftSettings: swiftSettings),
+        // Pure: keypoints, binary descriptors, geometric verification.
+        .target(name: "LocalFeatures", dependencies: ["ImageCore", "CHammingKernel"], swiftSettings: swiftSettings),
+        // Pure: objects, tips, candidates, reviews, referrals and their state machines.
+        .target(name: "CaseWork", dependencies: ["PerceptualHash"], swiftSettings: swiftSettings),
+        // SQLite persistence: schema, migrations, transactions, audit chain.
+        .target(
+            name: "Store",
+            dependencies: ["CSQLite", "CaseWork", "PerceptualHash", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // The library behind the CLI: files, bulk hashing, ingest, matching, referrals.
+        .target(
+            name: "ObjtraceKit",
+            dependencies: [
+                "ImageDecoding", "PerceptualHash", "Matching", "LocalFeatures", "CaseWork", "Store",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The analysts' command line: parses arguments and calls ObjtraceKit.
+        .executableTarget(
+            name: "objtrace",
+            dependencies: ["ObjtraceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // Test fixtures: paths to ../shared/data, anchor table, skip helpers.
+        .target(name: "TestSupport", dependencies: ["ImageCore"], path: "Sources/TestSupport", swiftSettings: swiftSettings),
+
+        .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PerceptualHashTests", dependencies: ["PerceptualHash", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LocalFeaturesTests", dependencies: ["LocalFeatures", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CaseWorkTests", dependencies: ["CaseWork"], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "CaseWork", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ObjtraceKitTests", dependencies: ["ObjtraceKit", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

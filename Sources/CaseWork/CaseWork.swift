@@ -1,0 +1,1 @@
+// CaseWork: work in progress.

@@ -1,0 +1,2 @@
+// ImageDecoding: work in progress.
+import ImageCore

@@ -1,0 +1,1 @@
+// LocalFeatures: work in progress.

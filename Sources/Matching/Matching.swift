@@ -1,0 +1,1 @@
+// Matching: work in progress.

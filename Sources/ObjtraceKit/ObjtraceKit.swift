@@ -1,0 +1,1 @@
+// ObjtraceKit: work in progress.

@@ -1,0 +1,2 @@
+// PerceptualHash: work in progress.
+import ImageCore

@@ -1,0 +1,1 @@
+// Store: work in progress.
