@@ -122,19 +122,20 @@ extension CaseStore {
         return .ok(count: count)
     }
 
-    /// A row whose hash fails only because its `seq` was changed: its `prev_hash` names row j and it hashes
-    /// correctly as row j+1.
+    /// A row whose hash fails only because its `seq` was changed (rows swapped or moved): it hashes correctly
+    /// under another sequence number. Tried only on the failure path, so the O(n) search costs nothing normally.
     private func movedRow(_ entry: AuditEntry) throws(StoreError) -> AuditBreak? {
-        guard let pointed = try database.queryFirst("SELECT seq FROM audit_log WHERE hash = ? LIMIT 1", [entry.prevHash], { $0.int(0) })
-              ?? (entry.prevHash == AuditEntry.genesisHash ? 0 : nil),
-              pointed + 1 != entry.seq
-        else { return nil }
-        let asWritten = AuditEntry.canonicalBytes(seq: pointed + 1, time: entry.time, analyst: entry.analyst,
+        let maxSeq = try database.queryFirst("SELECT max(seq) FROM audit_log") { $0.int(0) } ?? 0
+        for original in 1...max(maxSeq, 1) where original != entry.seq {
+            let bytes = AuditEntry.canonicalBytes(seq: original, time: entry.time, analyst: entry.analyst,
                                                   action: entry.action, subject: entry.subject, details: entry.details,
                                                   prevHash: entry.prevHash)
-        guard CaseStore.sha256Hex(asWritten) == entry.hash else { return nil }
-        return AuditBreak(seq: entry.seq, problem: .reordered,
-                          message: "it holds the entry written as row \(pointed + 1) (\(entry.action) on \(entry.subject))")
+            if CaseStore.sha256Hex(bytes) == entry.hash {
+                return AuditBreak(seq: entry.seq, problem: .reordered,
+                                  message: "it holds the entry written as row \(original) (\(entry.action) on \(entry.subject))")
+            }
+        }
+        return nil
     }
 
     /// A row whose own hash is intact but whose `prev_hash` is wrong was either moved (its `prev_hash` names

@@ -239,6 +239,23 @@ public struct Row {
 
     /// Column `i` as a bool (non-zero integer).
     public func bool(_ i: Int32) -> Bool { int(i) != 0 }
+
+    /// The number of columns in the result.
+    public var columnCount: Int32 { sqlite3_column_count(stmt) }
+
+    /// Column `i` with its storage class.
+    public func value(_ i: Int32) -> SQLValue {
+        switch sqlite3_column_type(stmt, i) {
+        case SQLITE_INTEGER: return .integer(int(i))
+        case SQLITE_FLOAT: return .real(double(i))
+        case SQLITE_TEXT: return .text(text(i))
+        case SQLITE_BLOB:
+            let n = Int(sqlite3_column_bytes(stmt, i))
+            guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: p, count: n)))
+        default: return .null
+        }
+    }
 }
 
 @available(*, unavailable)
