@@ -123,13 +123,17 @@ public final class CaseStore {
     }
 
     /// Lower-case hex SHA-256 of some bytes.
-    public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digest = SHA256.hash(data: Array(bytes))
-        return digest.map { byte in
-            let s = String(byte, radix: 16)
-            return byte < 16 ? "0" + s : s
-        }.joined()
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: bytes) {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 @available(*, unavailable)

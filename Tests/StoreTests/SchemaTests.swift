@@ -92,3 +92,10 @@ import Testing
         #expect(throws: StoreError.self) { try t.db.run("INSERT INTO v (a) VALUES (?)", []) }
     }
 }
+
+@Suite struct DigestTests {
+    @Test func sha256MatchesTheStandardVectors() {
+        #expect(CaseStore.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(CaseStore.sha256Hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+}
