@@ -46,12 +46,15 @@ extension CaseStore {
         }
     }
 
-    /// Every stored hash, optionally of one algorithm and/or owner kind, for building match indexes.
+    /// Every stored hash, optionally of one algorithm and/or owner kind, for building match indexes; with
+    /// `objectStates`, crop hashes are kept only for objects in those states (tip hashes are unaffected).
     /// - Complexity: O(n) rows, one query.
-    public func allHashes(algo: String? = nil, ownerKind: String? = nil) throws -> [StoredHash] {
+    public func allHashes(
+        algo: String? = nil, ownerKind: String? = nil, objectStates: Set<ObjectState>? = nil
+    ) throws -> [StoredHash] {
         let rows = try database.query(
             """
-            SELECT h.owner_kind, h.owner_id, h.algo, h.hex, h.quality, o.code, c.sha256, p.tip_id, p.original_sha256
+            SELECT h.owner_kind, h.owner_id, h.algo, h.hex, h.quality, o.code, c.sha256, p.tip_id, p.original_sha256, o.state
             FROM hashes h
             LEFT JOIN object_crops c ON h.owner_kind = 'object_crop' AND c.id = h.owner_id
             LEFT JOIN objects o ON o.id = c.object_id
@@ -61,9 +64,11 @@ extension CaseStore {
             """, [algo, ownerKind]
         ) { r in
             (r.text(0), r.int(1), r.text(2), r.text(3), r.optionalInt(4), r.optionalText(5), r.optionalText(6),
-             r.optionalInt(7), r.optionalText(8))
+             r.optionalInt(7), r.optionalText(8), r.optionalText(9))
         }
-        return try rows.map { row in
+        let allowed = objectStates.map { Set($0.map(\.rawValue)) }
+        return try rows.compactMap { row in
+            if let allowed, row.0 == "object_crop", !allowed.contains(row.9 ?? "") { return nil }
             let record = try HashRecord(algo: row.2, hex: row.3, quality: row.4.map { Int($0) })
             if row.0 == "object_crop", let code = row.5, let sha = row.6 {
                 return StoredHash(owner: .objectCrop(row.1), subject: .object(try ObjectCode(code)),

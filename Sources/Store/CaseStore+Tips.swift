@@ -18,6 +18,16 @@ public struct ImportLine: Hashable, Sendable {
     }
 }
 
+/// A tip photo as stored: its row id (for hashes) and its description.
+public struct StoredPhoto: Hashable, Sendable {
+    /// Row id in `tip_photos`; the owner id for `HashOwner.tipPhoto`.
+    public let id: Int64
+    /// The tip it belongs to.
+    public let tip: TipID
+    /// Hashes and metadata flags.
+    public let photo: TipPhoto
+}
+
 /// What happened to an import line.
 public enum ImportOutcome: String, Sendable {
     /// A new tip was stored.
@@ -68,6 +78,26 @@ extension CaseStore {
 
     /// One tip with its claims, photos and contact.
     public func tip(_ id: TipID) throws -> Tip { try loadTip(id) }
+
+    /// The tip that already holds a photo with these original bytes, if any: lets an importer skip decoding
+    /// and stripping a photo it has seen.
+    public func tipContainingPhoto(_ originalSHA256: SHA256Hex) throws -> TipID? {
+        try database.queryFirst("SELECT tip_id FROM tip_photos WHERE original_sha256 = ?", [originalSHA256.value]) {
+            TipID($0.int(0))
+        }
+    }
+
+    /// A tip's photos with their row ids (owners for `HashOwner.tipPhoto`), in attachment order.
+    public func storedPhotos(of id: TipID) throws -> [StoredPhoto] {
+        try database.query(
+            "SELECT id, original_sha256, working_sha256, original_had_gps, original_had_device_serial FROM tip_photos WHERE tip_id = ? ORDER BY ordinal",
+            [id.rawValue]
+        ) { r in (r.int(0), r.text(1), r.text(2), r.bool(3), r.bool(4)) }
+            .map { p in
+                StoredPhoto(id: p.0, tip: id, photo: TipPhoto(originalSHA256: try SHA256Hex(p.1), workingSHA256: try SHA256Hex(p.2),
+                                                              originalHadGPS: p.3, originalHadDeviceSerial: p.4))
+            }
+    }
 
     /// Tips, optionally filtered by state and/or linked object, by ascending id.
     public func tips(state: TipState? = nil, linkedTo object: ObjectCode? = nil, limit: Int = .max, offset: Int = 0) throws -> [Tip] {

@@ -49,6 +49,13 @@ import Testing
         let expected: Set<Subject> = [.object(try ObjectCode("TAO-2026-014")), .object(try ObjectCode("TAO-2026-015"))]
         #expect(crops.count == 2 && Set(crops.map(\.subject)) == expected)
         #expect(try t.store.allHashes(ownerKind: "tip_photo").map(\.record.algo).sorted() == ["dhash", "phash"])
+        let published = try t.store.allHashes(objectStates: [.published])
+        #expect(published.count == 3)  // one published crop + the two tip photo hashes
+        #expect(!published.contains { $0.subject == .object(try! ObjectCode("TAO-2026-015")) })
+        let photos = try t.store.storedPhotos(of: r.tipID)
+        #expect(photos.map(\.id) == r.photoIDs && photos[0].photo.originalHadGPS)
+        #expect(try t.store.tipContainingPhoto(photos[0].photo.originalSHA256) == r.tipID)
+        #expect(try t.store.tipContainingPhoto(sha("never seen")) == nil)
 
         let s = try t.store.stats()
         #expect(s.objects == [.published: 1, .draft: 1])

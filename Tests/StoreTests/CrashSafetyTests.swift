@@ -46,7 +46,7 @@ enum ImportScript {
     /// Runs only in the child process that the kill test starts (and then kills).
     @Test(.enabled(if: childStorePath != nil, "runs only as the kill test's child process"))
     func childImport() throws {
-        let store = try CaseStore(path: try #require(Self.childStorePath))
+        let store = try CaseStore(path: try #require(Self.childStorePath), durability: .normal)
         _ = try ImportScript.run(store: store, count: Self.tipCount)
     }
 
@@ -93,11 +93,12 @@ enum ImportScript {
         #expect(try t.store.verifyAudit() == .ok(count: Int(tips) + 1))
 
         // Resume: only the missing lines are submitted, and nothing is duplicated.
-        let resumed = try ImportScript.run(store: t.store, count: Self.tipCount)
+        let bulk = try CaseStore(path: t.path, durability: .normal)
+        let resumed = try ImportScript.run(store: bulk, count: Self.tipCount)
         #expect(Int64(resumed) == Int64(Self.tipCount) - tips)
         #expect(try db.queryFirst("SELECT count(*), count(DISTINCT content_sha256) FROM tips") { [$0.int(0), $0.int(1)] }
                     == [Int64(Self.tipCount), Int64(Self.tipCount)])
         #expect(try t.store.verifyAudit() == .ok(count: Self.tipCount + 1))
-        #expect(try ImportScript.run(store: t.store, count: Self.tipCount) == 0)
+        #expect(try ImportScript.run(store: bulk, count: Self.tipCount) == 0)
     }
 }

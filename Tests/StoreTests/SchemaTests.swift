@@ -46,6 +46,18 @@ import Testing
         #expect(try again.database.queryFirst("PRAGMA foreign_keys") { $0.int(0) } == 1)
     }
 
+    @Test func checkSchemaNamesTheProblem() throws {
+        let t = try TempStore(migrate: false)
+        #expect(throws: StoreError(kind: .schema, message: "\(t.path) is not an objtrace store yet (run `objtrace init`)")) {
+            try t.store.checkSchema()
+        }
+        try t.store.migrate()
+        try t.store.checkSchema()
+        #expect(try t.db.queryFirst("PRAGMA synchronous") { $0.int(0) } == 2)  // FULL by default
+        let bulk = try CaseStore(path: t.path, durability: .normal)
+        #expect(try bulk.database.queryFirst("PRAGMA synchronous") { $0.int(0) } == 1)
+    }
+
     @Test func newerSchemaIsRefused() throws {
         let t = try TempStore()
         try t.db.execute("PRAGMA user_version = 99")
