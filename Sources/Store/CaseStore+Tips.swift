@@ -352,3 +352,10 @@ extension CaseStore {
                    matchScore: f.8)
     }
 }
+
+extension StoredPhoto: Encodable {}
+extension ImportLine: Encodable {}
+extension ImportOutcome: Encodable {}
+extension ImportProgressEntry: Encodable {}
+extension SubmitResult.Outcome: Encodable {}
+extension SubmitResult: Encodable {}
