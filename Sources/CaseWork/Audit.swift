@@ -199,3 +199,5 @@ struct CanonicalWriter {
         bytes.append(0x0A)
     }
 }
+
+extension AuditEntry: Encodable {}
