@@ -232,11 +232,13 @@ struct BinaryCodeIndex: Sendable {
 
     // MARK: Cost model
 
-    // Relative costs, measured roughly in release on x86-64: a sequential 256-bit code compare, a random bucket
-    // lookup, and a random candidate fetch + verify. They only steer the choice; results are exact either way.
+    // Relative costs in units of one sequential 256-bit compare (~11 ns per code in release on the 2-core dev VM,
+    // memory-bound): a random bucket lookup and a random candidate fetch + verify. Fitted so the crossover falls
+    // where measured on 1M random codes (tables win up to r ≈ 56, a scan wins at r = 64). They only steer the
+    // choice; results are exact either way.
     static func scanCost(words: Int) -> Double { words == 4 ? 1.0 : 0.35 }
-    static let lookupCost = 3.0
-    static let candidateCost = 4.0
+    static let lookupCost = 6.0
+    static let candidateCost = 8.0
 
     static func binomialSum(_ n: Int, upTo k: Int) -> Double {
         guard k >= 0 else { return 0 }
