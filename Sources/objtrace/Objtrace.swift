@@ -9,7 +9,10 @@ struct Objtrace: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "objtrace",
         abstract: "Perceptual hashing, matching and case work for Trace-an-Object victim identification.",
-        subcommands: [Inspect.self, Hash.self]
+        subcommands: [
+            Inspect.self, Hash.self, Match.self, Init.self, ObjectCommand.self, TipCommand.self, Queue.self, Review.self,
+            CandidateCommand.self, Refer.self, Audit.self, Stats.self,
+        ]
     )
 }
 

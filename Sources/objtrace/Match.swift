@@ -1,0 +1,58 @@
+import ArgumentParser
+import ObjtraceKit
+
+/// JSON for one match in `match` and `tip submit` output.
+enum MatchOutput {
+    static func json(_ m: ImageMatch) -> JSONLine {
+        var line = JSONLine()
+        switch m.reference.subject {
+        case .object(let code): line.add("object", code.value)
+        case .tip(let id): line.add("tip", Int(id.rawValue))
+        default: break
+        }
+        line.add("algo", m.assessment.agreeing.map(\.rawValue).joined(separator: "+"))
+        var d = JSONLine()
+        for (k, v) in m.distances.sorted(by: { $0.key < $1.key }) { d.add(k, v) }
+        line.add("distance", m.distances[m.assessment.agreeing.first?.rawValue ?? "pdq"] ?? -1)
+        line.add("distances", d)
+        line.add("transform", m.transform)
+        line.add("tier", m.assessment.tier.description)
+        line.add("strength", (m.assessment.strength * 1000).rounded() / 1000)
+        return line
+    }
+}
+
+struct Match: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ad-hoc query of photos against the published catalogue (no tip is created).",
+        discussion: "Prints {\"path\", \"matches\": [{\"object\", \"algo\", \"distance\", \"tier\", …}]} per file.")
+    @OptionGroup var options: StoreOptions
+    @Argument var paths: [String]
+
+    func run() throws {
+        var ok = 0
+        try caseCommand {
+            let service = try options.open()
+            let engine = try service.matchEngine()
+            for entry in InputFiles.expand(paths) {
+                var line = JSONLine()
+                switch entry {
+                case .unreadable(let path, let reason):
+                    line.add("path", path); line.add("error", reason)
+                case .file(let path):
+                    line.add("path", path)
+                    do {
+                        let image = try IngestedImage.prepare(try InputFiles.read(path), stripMetadata: false)
+                        let matches = engine.match(image.hashes).filter { $0.reference.owner.kind == "object_crop" }
+                        line.add("matches", matches.map(MatchOutput.json))
+                        ok += 1
+                    } catch {
+                        line.add("error", describe(error))
+                    }
+                }
+                emit(line.description)
+            }
+        }
+        throw batchExit(succeeded: ok)
+    }
+}
