@@ -92,9 +92,9 @@ import TestSupport
     }
 
     @Test func pathsCannotBecomeURLs() {
-        #expect(HTML.relativeURL("https://example.org/x.png") == "https%3A//example.org/x.png")
-        #expect(HTML.relativeURL("/etc/passwd") == "etc/passwd")
-        #expect(HTML.relativeURL("a b/#c?.png") == "a%20b/%23c%3F.png")
+        #expect(SheetHTML.relativeURL("https://example.org/x.png") == "https%3A//example.org/x.png")
+        #expect(SheetHTML.relativeURL("/etc/passwd") == "etc/passwd")
+        #expect(SheetHTML.relativeURL("a b/#c?.png") == "a%20b/%23c%3F.png")
     }
 
     /// Non-void elements that are opened but not closed (or closed but not open), in order.

@@ -110,7 +110,7 @@ import TestSupport
         let text = #"{"value": [{"MD5": "\#(Self.md5)", "Series": "caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \t", "Category": 0}]}"#
         let record = try VICS.read(Array("\u{FEFF}".utf8) + Array(text.utf8))
         #expect(record[0].series == "café 😀 \"q\" \\ / \t")
-        guard case .object(let o) = try JSONValue.parse(Array(#"{"a": true, "b": 1, "c": 1.0, "d": -2e3, "e": null}"#.utf8)) else {
+        guard case .object(let o) = try InteropJSON.parse(Array(#"{"a": true, "b": 1, "c": 1.0, "d": -2e3, "e": null}"#.utf8)) else {
             Issue.record("not an object")
             return
         }

@@ -229,7 +229,7 @@ public enum HashListFormat: String, Sendable, CaseIterable {
     /// Lowercase hex of the right length for `algo`, or a line error saying what is wrong.
     static func checkedHex(_ text: String, algo: String, line: Int) throws(InteropError) -> String {
         let digits = hexDigits(forAlgo: algo) ?? 0
-        if let problem = Hex.problem(text.trimmingCharacters(in: .whitespaces), digits: digits, algo: algo) {
+        if let problem = InteropHex.problem(text.trimmingCharacters(in: .whitespaces), digits: digits, algo: algo) {
             throw InteropError(line: line, problem)
         }
         return text.trimmingCharacters(in: .whitespaces).lowercased()
@@ -263,7 +263,7 @@ public enum HashListFormat: String, Sendable, CaseIterable {
             guard carries(algo: entry.algo) else {
                 throw InteropError("entry \(n + 1): the \(rawValue) format cannot carry \(entry.algo) hashes")
             }
-            if let problem = Hex.problem(entry.hex, digits: Self.hexDigits(forAlgo: entry.algo) ?? 0, algo: entry.algo) {
+            if let problem = InteropHex.problem(entry.hex, digits: Self.hexDigits(forAlgo: entry.algo) ?? 0, algo: entry.algo) {
                 throw InteropError("entry \(n + 1): \(problem)")
             }
             let hex = entry.hex.lowercased()
@@ -282,7 +282,7 @@ public enum HashListFormat: String, Sendable, CaseIterable {
 }
 
 /// Hex-string checks shared by the list and VICS readers.
-enum Hex {
+enum InteropHex {
     /// Why `text` is not `digits` hex digits (nil when it is); `what` names the hash in the message.
     static func problem(_ text: some StringProtocol, digits: Int, algo what: String) -> String? {
         if let bad = text.unicodeScalars.firstIndex(where: { !$0.properties.isASCIIHexDigit }) {

@@ -2,22 +2,22 @@ import Foundation
 
 /// A parsed JSON value that keeps the JSON types apart (a boolean never reads as a number), so the VICS
 /// reader can say precisely which value has the wrong type.
-enum JSONValue: Sendable {
+enum InteropJSON: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
     case double(Double)
     case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    case array([InteropJSON])
+    case object([String: InteropJSON])
 
     /// Parses UTF-8 JSON text (RFC 8259); a syntax error names the line and column.
     ///
     /// A hand parser rather than JSONDecoder: decoding an untyped tree through `Decodable` means one failed
     /// attempt per type per value, which took minutes for a 100 000-record VICS set; JSONSerialization
     /// hands back NSNumber for booleans and numbers alike, which the validation must tell apart.
-    static func parse(_ bytes: [UInt8]) throws(InteropError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    static func parse(_ bytes: [UInt8]) throws(InteropError) -> InteropJSON {
+        var parser = InteropJSONParser(bytes: bytes)
         return try parser.document()
     }
 
@@ -36,11 +36,11 @@ enum JSONValue: Sendable {
 
 /// A JSON value to write, with object keys in the order given (VICS readers are written by people who
 /// expect `@odata.context` first and `MediaID` at the top of each record).
-indirect enum JSONNode {
+indirect enum InteropJSONNode {
     case string(String)
     case int(Int)
-    case array([JSONNode])
-    case object([(String, JSONNode)])
+    case array([InteropJSONNode])
+    case object([(String, InteropJSONNode)])
 
     /// Pretty-printed text, two spaces per level, LF line ends.
     func rendered(indent: Int = 0) -> String {
@@ -61,7 +61,7 @@ indirect enum JSONNode {
 }
 
 /// A recursive-descent JSON parser over UTF-8 bytes.
-private struct JSONParser {
+private struct InteropJSONParser {
     let bytes: [UInt8]
     var i = 0
     /// Nesting beyond this is refused rather than risking the stack.
@@ -73,7 +73,7 @@ private struct JSONParser {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
     }
 
-    mutating func document() throws(InteropError) -> JSONValue {
+    mutating func document() throws(InteropError) -> InteropJSON {
         let v = try value(depth: 0)
         skipSpace()
         if i < bytes.count { throw fail("unexpected text after the JSON value") }
@@ -93,14 +93,14 @@ private struct JSONParser {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
     }
 
-    mutating func value(depth: Int) throws(InteropError) -> JSONValue {
+    mutating func value(depth: Int) throws(InteropError) -> InteropJSON {
         skipSpace()
         guard i < bytes.count else { throw fail("unexpected end of input") }
         if depth > Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth)") }
         switch bytes[i] {
         case UInt8(ascii: "{"):
             i += 1
-            var fields: [String: JSONValue] = [:]
+            var fields: [String: InteropJSON] = [:]
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
             while true {
@@ -119,7 +119,7 @@ private struct JSONParser {
             }
         case UInt8(ascii: "["):
             i += 1
-            var items: [JSONValue] = []
+            var items: [InteropJSON] = []
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
             while true {
@@ -150,9 +150,9 @@ private struct JSONParser {
         i += n
     }
 
-    mutating func number() throws(InteropError) -> JSONValue {
+    mutating func number() throws(InteropError) -> InteropJSON {
         let start = i
-        func digits(_ p: inout JSONParser) -> Int {
+        func digits(_ p: inout InteropJSONParser) -> Int {
             let s = p.i
             while p.i < p.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p.bytes[p.i]) { p.i += 1 }
             return p.i - s

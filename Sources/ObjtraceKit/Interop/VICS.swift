@@ -107,7 +107,7 @@ public enum VICS {
     /// The VICS 2.0 JSON text of one case (pretty-printed, LF line ends). Throws when a hash is malformed or
     /// a category is negative, naming the record by its JSON path.
     public static func write(_ vicsCase: VICSCase) throws(InteropError) -> String {
-        var media: [JSONNode] = []
+        var media: [InteropJSONNode] = []
         for (n, item) in vicsCase.media.enumerated() {
             let at = "$.value[0].Media[\(n)]"
             try check(item.md5, digits: 32, "MD5", at: at + ".MD5")
@@ -116,7 +116,7 @@ public enum VICS {
             if let pdq = item.pdq { try check(pdq, digits: 64, "PDQ", at: at + ".PDQ") }
             guard item.category >= 0 else { throw InteropError(path: at + ".Category", "must not be negative") }
             let md5 = item.md5.uppercased()
-            var fields: [(String, JSONNode)] = [
+            var fields: [(String, InteropJSONNode)] = [
                 ("MediaID", .int(n + 1)),
                 ("Category", .int(item.category)),
                 ("MD5", .string(md5)),
@@ -125,12 +125,12 @@ public enum VICS {
             if let size = item.mediaSize { fields.append(("MediaSize", .int(size))) }
             if let series = item.series { fields.append(("Series", .string(series))) }
             if item.fileName != nil || item.filePath != nil {
-                var file: [(String, JSONNode)] = [("MD5", .string(md5))]
+                var file: [(String, InteropJSONNode)] = [("MD5", .string(md5))]
                 if let name = item.fileName { file.append(("FileName", .string(name))) }
                 if let path = item.filePath { file.append(("FilePath", .string(path))) }
                 fields.append(("MediaFiles", .array([.object(file)])))
             }
-            var alternatives: [JSONNode] = []
+            var alternatives: [InteropJSONNode] = []
             if let pdq = item.pdq {
                 alternatives.append(.object([("MD5", .string(md5)), ("HashName", .string("PDQ")), ("HashValue", .string(pdq.lowercased()))]))
             }
@@ -138,7 +138,7 @@ public enum VICS {
                 alternatives.append(.object([("MD5", .string(md5)), ("HashName", .string("SHA256")), ("HashValue", .string(sha256.lowercased()))]))
             }
             if !alternatives.isEmpty { fields.append(("AlternativeHashes", .array(alternatives))) }
-            var metadata: [JSONNode] = []
+            var metadata: [InteropJSONNode] = []
             for (name, value) in [("Width", item.width), ("Height", item.height)] {
                 guard let value else { continue }
                 metadata.append(.object([("MD5", .string(md5)), ("PropertyName", .string(name)), ("PropertyValue", .string(String(value)))]))
@@ -146,18 +146,18 @@ public enum VICS {
             if !metadata.isEmpty { fields.append(("MediaMetadata", .array(metadata))) }
             media.append(.object(fields))
         }
-        var caseFields: [(String, JSONNode)] = [("CaseID", .string(vicsCase.caseID))]
+        var caseFields: [(String, InteropJSONNode)] = [("CaseID", .string(vicsCase.caseID))]
         if let number = vicsCase.caseNumber { caseFields.append(("CaseNumber", .string(number))) }
         caseFields.append(("SourceApplicationName", .string(sourceApplicationName)))
         if let version = vicsCase.sourceApplicationVersion { caseFields.append(("SourceApplicationVersion", .string(version))) }
         caseFields.append(("Media", .array(media)))
-        let root = JSONNode.object([("@odata.context", .string(context)), ("value", .array([.object(caseFields)]))])
+        let root = InteropJSONNode.object([("@odata.context", .string(context)), ("value", .array([.object(caseFields)]))])
         return root.rendered() + "\n"
     }
 
     /// Throws unless `hex` is `digits` hex digits.
     private static func check(_ hex: String, digits: Int, _ what: String, at path: String) throws(InteropError) {
-        if let problem = Hex.problem(hex, digits: digits, algo: what) { throw InteropError(path: path, problem) }
+        if let problem = InteropHex.problem(hex, digits: digits, algo: what) { throw InteropError(path: path, problem) }
     }
 
     // MARK: Reading
@@ -165,7 +165,7 @@ public enum VICS {
     /// Reads and validates a VICS file (cases with `Media[]`, or a flat `value[]` of media records). The
     /// first problem found is thrown with its JSON path; unknown keys are ignored.
     public static func read(_ bytes: [UInt8]) throws(InteropError) -> [VICSRecord] {
-        guard case .object(let root) = try JSONValue.parse(bytes) else {
+        guard case .object(let root) = try InteropJSON.parse(bytes) else {
             throw InteropError(path: "$", "expected a JSON object with a 'value' array")
         }
         for key in ["@odata.context", "odata.metadata"] {
@@ -197,7 +197,7 @@ public enum VICS {
     }
 
     /// Validates one media record.
-    private static func record(_ value: JSONValue, at path: String) throws(InteropError) -> VICSRecord {
+    private static func record(_ value: InteropJSON, at path: String) throws(InteropError) -> VICSRecord {
         guard case .object(let fields) = value else { throw InteropError(path: path, "expected an object, got \(value.typeName)") }
         guard fields["MD5"] != nil else { throw InteropError(path: path + ".MD5", "missing (every VICS media record is keyed by its MD5)") }
         let md5 = try hex(fields["MD5"], digits: 32, at: path + ".MD5")!
@@ -242,7 +242,7 @@ public enum VICS {
     }
 
     /// A hex string of `digits` digits in lowercase; nil when absent or null.
-    private static func hex(_ value: JSONValue?, digits: Int, at path: String) throws(InteropError) -> String? {
+    private static func hex(_ value: InteropJSON?, digits: Int, at path: String) throws(InteropError) -> String? {
         guard let text = try string(value, at: path) else { return nil }
         guard text.unicodeScalars.count == digits, text.unicodeScalars.allSatisfy(\.properties.isASCIIHexDigit) else {
             throw InteropError(path: path, "expected \(digits) hex digits, got '\(text.prefix(80))'")
@@ -251,7 +251,7 @@ public enum VICS {
     }
 
     /// A string; nil when absent or null.
-    private static func string(_ value: JSONValue?, at path: String) throws(InteropError) -> String? {
+    private static func string(_ value: InteropJSON?, at path: String) throws(InteropError) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let s)?: return s
@@ -261,7 +261,7 @@ public enum VICS {
 
     /// An integer; nil when absent or null. Some exporters write integers as strings of digits, so those
     /// are accepted too; fractions and booleans are not.
-    private static func integer(_ value: JSONValue?, at path: String) throws(InteropError) -> Int? {
+    private static func integer(_ value: InteropJSON?, at path: String) throws(InteropError) -> Int? {
         switch value {
         case nil, .null?: return nil
         case .int(let i)?:
@@ -275,7 +275,7 @@ public enum VICS {
     }
 }
 
-extension JSONValue {
+extension InteropJSON {
     /// Whether this is JSON `null`.
     var isNull: Bool { if case .null = self { true } else { false } }
     /// Whether this is a JSON string.
