@@ -71,25 +71,37 @@ enum RotatedBRIEF {
     static func describe(_ smoothed: UnsafeBufferPointer<UInt8>, width w: Int, height h: Int,
                          x cx: Int, y cy: Int, cos c: Float, sin s: Float, mirrored: Bool,
                          into out: UnsafeMutableBufferPointer<UInt64>, at: Int) {
+        // Keypoints lie at least `border` (20) pixels inside the level and rotated samples within 13·√2, so
+        // no clamping is needed; the guard keeps a bad caller from reading out of bounds.
+        precondition(cx >= border && cy >= border && cx < w - border && cy < h - border, "keypoint too close to the edge")
         let ySign: Float = mirrored ? -1 : 1
-        pattern.withUnsafeBufferPointer { pat in
-            for word in 0..<4 {
+        let centre = cy * w + cx
+        patternF.withUnsafeBufferPointer { pat in
+            var word = 0
+            while word < 4 {
                 var bits: UInt64 = 0
-                for bit in 0..<64 {
+                var bit = 0
+                while bit < 64 {
                     let k = (word * 64 + bit) * 4
-                    let x1 = Float(pat[k]), y1 = Float(pat[k + 1]) * ySign
-                    let x2 = Float(pat[k + 2]), y2 = Float(pat[k + 3]) * ySign
-                    let ax = min(w - 1, max(0, cx + Int((c * x1 - s * y1).rounded())))
-                    let ay = min(h - 1, max(0, cy + Int((s * x1 + c * y1).rounded())))
-                    let bx = min(w - 1, max(0, cx + Int((c * x2 - s * y2).rounded())))
-                    let by = min(h - 1, max(0, cy + Int((s * x2 + c * y2).rounded())))
-                    if smoothed[ay * w + ax] < smoothed[by * w + bx] { bits |= 1 << UInt64(bit) }
+                    let x1 = pat[k], y1 = pat[k + 1] * ySign, x2 = pat[k + 2], y2 = pat[k + 3] * ySign
+                    let a = centre + roundToInt(s * x1 + c * y1) * w + roundToInt(c * x1 - s * y1)
+                    let b = centre + roundToInt(s * x2 + c * y2) * w + roundToInt(c * x2 - s * y2)
+                    if smoothed[a] < smoothed[b] { bits |= 1 << UInt64(bit) }
+                    bit += 1
                 }
                 out[at + word] = bits
+                word += 1
             }
         }
     }
+
+    /// The pattern as floats, for the rotation.
+    static let patternF: [Float] = pattern.map { Float($0) }
 }
+
+/// Round half away from zero without a libm call.
+@inline(__always)
+func roundToInt(_ v: Float) -> Int { v >= 0 ? Int(v + 0.5) : -Int(-v + 0.5) }
 
 /// `atan2` without libm (the module is pure): an octant reduction and a minimax polynomial, error < 1e-5 rad.
 func approxAtan2(_ y: Float, _ x: Float) -> Float {

@@ -29,40 +29,69 @@ enum FastDetector {
                 score.withUnsafeMutableBufferPointer { sc in
                     var d = [Int](repeating: 0, count: 25)
                     d.withUnsafeMutableBufferPointer { d in
-                        for y in (b - 1)..<(h - b + 1) {
-                            for x in (b - 1)..<(w - b + 1) {
-                                let p = y * w + x
+                        // Loop-invariant offsets as locals: this loop runs over every pixel of every level,
+                        // and also has to be tolerable in unoptimised (debug) builds.
+                        let o0 = off[0], o4 = off[4], o8 = off[8], o12 = off[12]
+                        var y = b - 1
+                        while y < h - b + 1 {
+                            var p = y * w + b - 1
+                            let rowEnd = y * w + w - b + 1
+                            let inner = y >= b && y < h - b
+                            p -= 1
+                            while p + 1 < rowEnd {
+                                p += 1
                                 let c = Int(px[p])
                                 let hi = c + threshold, lo = c - threshold
-                                // A 9-arc covers at least two of the four compass points: a cheap rejection.
-                                let v0 = Int(px[p + off[0]]), v4 = Int(px[p + off[4]])
-                                let v8 = Int(px[p + off[8]]), v12 = Int(px[p + off[12]])
+                                // A 9-arc of 16 contains pixel 0 or pixel 8, and two of the four compass points.
+                                let v0 = Int(px[p + o0]), v8 = Int(px[p + o8])
+                                if v0 <= hi && v0 >= lo && v8 <= hi && v8 >= lo { continue }
+                                let v4 = Int(px[p + o4]), v12 = Int(px[p + o12])
                                 var bright = 0, dark = 0
                                 if v0 > hi { bright += 1 } else if v0 < lo { dark += 1 }
                                 if v4 > hi { bright += 1 } else if v4 < lo { dark += 1 }
                                 if v8 > hi { bright += 1 } else if v8 < lo { dark += 1 }
                                 if v12 > hi { bright += 1 } else if v12 < lo { dark += 1 }
                                 if bright < 2 && dark < 2 { continue }
-                                for k in 0..<16 { d[k] = Int(px[p + off[k]]) - c }
-                                for k in 16..<25 { d[k] = d[k - 16] }
+                                // Bit masks of brighter / darker circle pixels; a corner needs 9 contiguous set bits
+                                // (the mask is doubled to 32 bits so that arcs may wrap).
+                                var bm: UInt32 = 0, dm: UInt32 = 0
+                                var k = 0
+                                while k < 16 {
+                                    let v = Int(px[p + off[k]])
+                                    d[k] = v - c
+                                    if v > hi { bm |= 1 << UInt32(k) } else if v < lo { dm |= 1 << UInt32(k) }
+                                    k += 1
+                                }
+                                bm |= bm << 16
+                                dm |= dm << 16
+                                let runB = bm & (bm >> 1) & (bm >> 2) & (bm >> 3) & (bm >> 4) & (bm >> 5) & (bm >> 6) & (bm >> 7) & (bm >> 8)
+                                let runD = dm & (dm >> 1) & (dm >> 2) & (dm >> 3) & (dm >> 4) & (dm >> 5) & (dm >> 6) & (dm >> 7) & (dm >> 8)
+                                if runB == 0 && runD == 0 { continue }
+                                while k < 25 { d[k] = d[k - 16]; k += 1 }
                                 // Arc score: the largest t for which a contiguous 9-arc is all brighter (or all
                                 // darker) than the centre by more than t.
                                 var best = 0
-                                for s in 0..<16 {
+                                var s = 0
+                                while s < 16 {
                                     var mnB = Int.max, mnD = Int.max
-                                    for j in 0..<9 {
-                                        let v = d[s + j]
+                                    var j = s
+                                    while j < s + 9 {
+                                        let v = d[j]
                                         if v < mnB { mnB = v }
                                         if -v < mnD { mnD = -v }
+                                        j += 1
                                     }
                                     if mnB > best { best = mnB }
                                     if mnD > best { best = mnD }
+                                    s += 1
                                 }
                                 if best > threshold {
                                     sc[p] = Int16(best)
-                                    if y >= b && y < h - b && x >= b && x < w - b { candidates.append(p) }
+                                    let x = p - y * w
+                                    if inner && x >= b && x < w - b { candidates.append(p) }
                                 }
                             }
+                            y += 1
                         }
                     }
                 }

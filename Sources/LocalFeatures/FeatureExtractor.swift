@@ -20,8 +20,6 @@ public struct FeatureExtractor: Sendable {
         public var fastThreshold: Int = 12
         /// Side of the grid cells (level pixels) that spread keypoints over the image.
         public var gridCell: Int = 64
-        /// Gaussian σ of the smoothing before BRIEF tests (noise robustness).
-        public var descriptorBlurSigma: Double = 2.0
         /// Also compute descriptors of the mirrored image, so a flipped photo matches.
         public var includeMirrored: Bool = true
 
@@ -79,7 +77,7 @@ public struct FeatureExtractor: Sendable {
             var corners = FastDetector.detect(level, threshold: config.fastThreshold, border: RotatedBRIEF.border)
             corners = spread(corners, width: level.width, height: level.height, budget: budget)
             if corners.isEmpty { continue }
-            let smoothed = level.gaussianBlurred(sigma: config.descriptorBlurSigma)
+            let smoothed = level.gaussianBlurredSigma2()
             // Exact per-axis scale of this level back to working pixels, then to source pixels.
             let sx = Double(base.width) / Double(level.width), sy = Double(base.height) / Double(level.height)
             let start = descriptors.count

@@ -50,7 +50,9 @@ struct GreyImage {
                                 let row = y * width
                                 for x in 0..<newWidth {
                                     var acc: Float = 0
-                                    for k in xs[x]..<xs[x + 1] { acc += Float(src[row + xi[k]]) * xw[k] }
+                                    var k = xs[x]
+                                    let e = xs[x + 1]
+                                    while k < e { acc += Float(src[row + xi[k]]) * xw[k]; k += 1 }
                                     t[y * newWidth + x] = acc
                                 }
                             }
@@ -65,9 +67,11 @@ struct GreyImage {
                             yTaps.start.withUnsafeBufferPointer { ys in
                                 for y in 0..<newHeight {
                                     for x in 0..<newWidth {
-                                        var acc: Float = 0
-                                        for k in ys[y]..<ys[y + 1] { acc += t[yi[k] * newWidth + x] * yw[k] }
-                                        dst[y * newWidth + x] = UInt8(max(0, min(255, acc + 0.5)))
+                                        var acc: Float = 0.5
+                                        var k = ys[y]
+                                        let e = ys[y + 1]
+                                        while k < e { acc += t[yi[k] * newWidth + x] * yw[k]; k += 1 }
+                                        dst[y * newWidth + x] = acc >= 255 ? 255 : (acc <= 0 ? 0 : UInt8(acc))
                                     }
                                 }
                             }
@@ -79,69 +83,79 @@ struct GreyImage {
         return GreyImage(width: newWidth, height: newHeight, pixels: out)
     }
 
-    /// Separable Gaussian blur (float kernel, edge pixels replicated).
-    func gaussianBlurred(sigma: Double) -> GreyImage {
-        let radius = max(1, Int((sigma * 2.5).rounded(.up)))
-        var kernel = [Float](repeating: 0, count: 2 * radius + 1)
-        var sum: Float = 0
-        for i in -radius...radius {
-            let v = Float(seriesExp(-Double(i * i) / (2 * sigma * sigma)))
-            kernel[i + radius] = v
-            sum += v
-        }
-        for i in kernel.indices { kernel[i] /= sum }
+    /// Separable Gaussian blur with σ ≈ 2 (9 integer taps summing to 256), edges replicated.
+    ///
+    /// Fixed integer taps, unrolled: this runs on every pyramid level, and also has to be tolerable in
+    /// unoptimised (debug) builds.
+    func gaussianBlurredSigma2() -> GreyImage {
         let w = width, h = height
-        var tmp = [Float](repeating: 0, count: w * h)
+        guard w >= 9, h >= 9 else { return self }
+        var tmp = [UInt16](repeating: 0, count: w * h)
         var out = [UInt8](repeating: 0, count: w * h)
+        // exp(-i²/8) scaled to 256: 7, 17, 32, 47, 50 (centre), symmetric.
         pixels.withUnsafeBufferPointer { src in
-            kernel.withUnsafeBufferPointer { k in
-                tmp.withUnsafeMutableBufferPointer { t in
-                    for y in 0..<h {
-                        let row = y * w
-                        for x in 0..<w {
-                            var acc: Float = 0
-                            for i in -radius...radius {
-                                let sx = min(w - 1, max(0, x + i))
-                                acc += Float(src[row + sx]) * k[i + radius]
+            tmp.withUnsafeMutableBufferPointer { t in
+                var y = 0
+                while y < h {
+                    let row = y * w
+                    var x = 0
+                    while x < w {
+                        var acc: UInt32
+                        if x >= 4 && x < w - 4 {
+                            let p = row + x
+                            acc = 7 * (UInt32(src[p - 4]) + UInt32(src[p + 4]))
+                                + 17 * (UInt32(src[p - 3]) + UInt32(src[p + 3]))
+                                + 32 * (UInt32(src[p - 2]) + UInt32(src[p + 2]))
+                                + 47 * (UInt32(src[p - 1]) + UInt32(src[p + 1])) + 50 * UInt32(src[p])
+                        } else {
+                            acc = 0
+                            for i in -4...4 {
+                                let sx = x + i < 0 ? 0 : (x + i >= w ? w - 1 : x + i)
+                                acc += UInt32(Self.taps[i + 4]) * UInt32(src[row + sx])
                             }
-                            t[row + x] = acc
                         }
+                        // Carry 4 fractional bits between the passes (255 · 16 fits UInt16).
+                        t[row + x] = UInt16((acc + 8) >> 4)
+                        x += 1
                     }
+                    y += 1
                 }
-                tmp.withUnsafeBufferPointer { t in
-                    out.withUnsafeMutableBufferPointer { dst in
-                        for y in 0..<h {
-                            for x in 0..<w {
-                                var acc: Float = 0
-                                for i in -radius...radius {
-                                    let sy = min(h - 1, max(0, y + i))
-                                    acc += t[sy * w + x] * k[i + radius]
+            }
+            tmp.withUnsafeBufferPointer { t in
+                out.withUnsafeMutableBufferPointer { dst in
+                    var y = 0
+                    while y < h {
+                        let interior = y >= 4 && y < h - 4
+                        var x = 0
+                        while x < w {
+                            var acc: UInt32
+                            let p = y * w + x
+                            if interior {
+                                acc = 7 * (UInt32(t[p - 4 * w]) + UInt32(t[p + 4 * w]))
+                                    + 17 * (UInt32(t[p - 3 * w]) + UInt32(t[p + 3 * w]))
+                                    + 32 * (UInt32(t[p - 2 * w]) + UInt32(t[p + 2 * w]))
+                                    + 47 * (UInt32(t[p - w]) + UInt32(t[p + w])) + 50 * UInt32(t[p])
+                            } else {
+                                acc = 0
+                                for i in -4...4 {
+                                    let sy = y + i < 0 ? 0 : (y + i >= h ? h - 1 : y + i)
+                                    acc += UInt32(Self.taps[i + 4]) * UInt32(t[sy * w + x])
                                 }
-                                dst[y * w + x] = UInt8(max(0, min(255, acc + 0.5)))
                             }
+                            // 256 (taps) · 16 (carried fraction) = 4096.
+                            let v = (acc + 2048) >> 12
+                            dst[p] = UInt8(v > 255 ? 255 : v)
+                            x += 1
                         }
+                        y += 1
                     }
                 }
             }
         }
         return GreyImage(width: w, height: h, pixels: out)
     }
-}
 
-/// `exp` for kernel weights: the pure module imports no libm, and a short series is exact enough here.
-@inline(__always)
-func seriesExp(_ x: Double) -> Double {
-    // exp(x) = 2^(x / ln 2): split into integer and fractional parts, then a Taylor series on the fraction.
-    let ln2 = 0.693_147_180_559_945_3
-    let t = x / ln2
-    let n = t.rounded(.down)
-    let f = (t - n) * ln2
-    var term = 1.0, sum = 1.0
-    for i in 1...14 {
-        term *= f / Double(i)
-        sum += term
-    }
-    return sum * Double(sign: .plus, exponent: Int(n), significand: 1.0)
+    static let taps: [UInt16] = [7, 17, 32, 47, 50, 47, 32, 17, 7]
 }
 
 /// Precomputed taps of a 1-D area-averaging resampler, in CSR form.
