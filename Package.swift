@@ -72,7 +72,12 @@ let package = Package(
         // Test fixtures: paths to ../shared/data, anchor table, skip helpers.
         .target(name: "TestSupport", dependencies: ["ImageCore"], path: "Sources/TestSupport", swiftSettings: swiftSettings),
 
-        .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ImageDecodingTests",
+            dependencies: ["ImageDecoding", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["pixel-checksums.tsv", "make-pixel-checksums.py"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "PerceptualHashTests", dependencies: ["PerceptualHash", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalFeaturesTests", dependencies: ["LocalFeatures", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),

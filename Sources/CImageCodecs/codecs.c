@@ -1,2 +1,457 @@
+/*
+ * libjpeg-turbo and libpng behind setjmp error handlers (see image_codecs.h).
+ */
 #include "image_codecs.h"
-int ot_codecs_placeholder(void) { return 0; }
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+#include <png.h>
+
+static void ot_copy_message(char *dst, const char *src) {
+    if (!dst) return;
+    if (!src) src = "";
+    strncpy(dst, src, OT_MSG_LEN - 1);
+    dst[OT_MSG_LEN - 1] = '\0';
+}
+
+/* ------------------------------------------------------------------------------------------------ JPEG */
+
+/* Progressive JPEGs with thousands of tiny scans are a known CPU exhaustion attack (libjpeg-turbo's
+ * djpeg offers -maxscans for it); no real encoder writes more than a few dozen. */
+enum { OT_JPEG_MAX_SCANS = 500 };
+
+struct ot_jpeg_error {
+    struct jpeg_error_mgr pub;
+    jmp_buf jump;
+    int status;               /* status to report when we jump */
+    int allow_damaged;        /* while decoding: whether damage warnings are tolerated */
+    int damage_warnings;      /* warnings that mean the pixels are damaged */
+    char message[OT_MSG_LEN];
+};
+
+struct ot_jpeg {
+    struct jpeg_decompress_struct cinfo;
+    struct ot_jpeg_error err;
+    struct jpeg_progress_mgr progress;
+    int adobe_inverted_cmyk;
+    int cmyk_out;
+    uint8_t *cmyk_row;
+};
+
+static int ot_jpeg_classify(int code) {
+    switch (code) {
+    case JERR_BAD_PRECISION:
+    case JERR_NOT_COMPILED:
+    case JERR_CONVERSION_NOTIMPL:
+    case JERR_NOTIMPL:
+    case JERR_CCIR601_NOTIMPL:
+        return OT_ERR_UNSUPPORTED;
+    case JERR_OUT_OF_MEMORY:
+    case JERR_NO_BACKING_STORE:
+    case JERR_TFILE_CREATE:
+    case JERR_WIDTH_OVERFLOW:
+        return OT_ERR_MEMORY;
+    default:
+        return OT_ERR_CORRUPT;
+    }
+}
+
+static void ot_jpeg_error_exit(j_common_ptr cinfo) {
+    struct ot_jpeg_error *err = (struct ot_jpeg_error *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, err->message);
+    err->status = ot_jpeg_classify(cinfo->err->msg_code);
+    longjmp(err->jump, 1);
+}
+
+/* Warnings that mean image data is missing or garbled (as opposed to harmless oddities such as
+ * extraneous bytes between markers, which cameras write and every decoder ignores). */
+static int ot_jpeg_is_damage(int code) {
+    switch (code) {
+    case JWRN_JPEG_EOF:
+    case JWRN_HUFF_BAD_CODE:
+    case JWRN_MUST_RESYNC:
+    case JWRN_ARITH_BAD_CODE:
+    case JWRN_BOGUS_PROGRESSION:
+    case JWRN_TOO_MUCH_DATA:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void ot_jpeg_emit_message(j_common_ptr cinfo, int level) {
+    struct ot_jpeg_error *err = (struct ot_jpeg_error *)cinfo->err;
+    if (level >= 0) return; /* trace messages */
+    cinfo->err->num_warnings++;
+    if (!ot_jpeg_is_damage(cinfo->err->msg_code)) return;
+    if (err->damage_warnings == 0) (*cinfo->err->format_message)(cinfo, err->message);
+    err->damage_warnings++;
+    if (!err->allow_damaged) {
+        /* Stop at the first sign of damage: decoding the rest would only burn time. */
+        err->status = OT_ERR_DAMAGED;
+        longjmp(err->jump, 1);
+    }
+}
+
+static void ot_jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; }
+
+static void ot_jpeg_progress(j_common_ptr cinfo) {
+    if (!cinfo->is_decompressor) return;
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->input_scan_number > OT_JPEG_MAX_SCANS) {
+        struct ot_jpeg_error *err = (struct ot_jpeg_error *)cinfo->err;
+        snprintf(err->message, OT_MSG_LEN, "more than %d progressive scans (refused as a decoding bomb)",
+                 OT_JPEG_MAX_SCANS);
+        err->status = OT_ERR_CORRUPT;
+        longjmp(err->jump, 1);
+    }
+}
+
+static int ot_jpeg_model(J_COLOR_SPACE cs) {
+    switch (cs) {
+    case JCS_GRAYSCALE: return OT_JPEG_GRAY;
+    case JCS_RGB: return OT_JPEG_RGB;
+    case JCS_YCbCr: return OT_JPEG_YCBCR;
+    case JCS_CMYK: return OT_JPEG_CMYK;
+    case JCS_YCCK: return OT_JPEG_YCCK;
+    default: return OT_JPEG_OTHER;
+    }
+}
+
+ot_jpeg *ot_jpeg_open(const uint8_t *data, size_t size, int scale_denom, long max_memory,
+                      ot_jpeg_header *header, int *status, char *message) {
+    ot_jpeg *j = (ot_jpeg *)calloc(1, sizeof(ot_jpeg));
+    if (!j) {
+        *status = OT_ERR_MEMORY;
+        ot_copy_message(message, "out of memory");
+        return NULL;
+    }
+    j->cinfo.err = jpeg_std_error(&j->err.pub);
+    j->err.pub.error_exit = ot_jpeg_error_exit;
+    j->err.pub.emit_message = ot_jpeg_emit_message;
+    j->err.pub.output_message = ot_jpeg_output_message;
+    j->err.allow_damaged = 1; /* header warnings are judged when decoding */
+    if (setjmp(j->err.jump)) {
+        *status = j->err.status ? j->err.status : OT_ERR_CORRUPT;
+        ot_copy_message(message, j->err.message);
+        jpeg_destroy_decompress(&j->cinfo);
+        free(j);
+        return NULL;
+    }
+    jpeg_create_decompress(&j->cinfo);
+    if (max_memory > 0) j->cinfo.mem->max_memory_to_use = max_memory;
+    j->progress.progress_monitor = ot_jpeg_progress;
+    j->cinfo.progress = &j->progress;
+    jpeg_mem_src(&j->cinfo, data, (unsigned long)size);
+    jpeg_read_header(&j->cinfo, TRUE);
+
+    struct jpeg_decompress_struct *c = &j->cinfo;
+    if (c->data_precision != 8) {
+        j->err.status = OT_ERR_UNSUPPORTED;
+        snprintf(j->err.message, OT_MSG_LEN, "%d-bit JPEG is not supported", c->data_precision);
+        longjmp(j->err.jump, 1);
+    }
+    /* libjpeg's defaults (JDCT_ISLOW, fancy upsampling) are what Pillow, OpenCV and djpeg use; keep them so
+     * the pixels, and therefore the hashes, equal the references'. */
+    c->scale_num = 1;
+    c->scale_denom = (unsigned int)(scale_denom == 2 || scale_denom == 4 || scale_denom == 8 ? scale_denom : 1);
+    switch (c->jpeg_color_space) {
+    case JCS_GRAYSCALE:
+        c->out_color_space = JCS_GRAYSCALE;
+        break;
+    case JCS_CMYK:
+    case JCS_YCCK:
+        c->out_color_space = JCS_CMYK;
+        j->cmyk_out = 1;
+        j->adobe_inverted_cmyk = c->saw_Adobe_marker;
+        break;
+    default:
+        c->out_color_space = JCS_RGB;
+        break;
+    }
+    jpeg_calc_output_dimensions(c);
+
+    header->image_width = (int)c->image_width;
+    header->image_height = (int)c->image_height;
+    header->output_width = (int)c->output_width;
+    header->output_height = (int)c->output_height;
+    header->output_components = c->out_color_space == JCS_GRAYSCALE ? 1 : 3;
+    header->color_model = ot_jpeg_model(c->jpeg_color_space);
+    header->components = c->num_components;
+    header->precision = c->data_precision;
+    header->progressive = c->progressive_mode ? 1 : 0;
+    header->arithmetic = c->arith_code ? 1 : 0;
+    header->adobe_transform = c->saw_Adobe_marker ? 1 : 0;
+    *status = OT_OK;
+    return j;
+}
+
+/* Pillow's CMYK -> RGB (libImaging/Convert.c cmyk2rgb): R = (255 - K) - muldiv255(C, 255 - K). */
+static inline uint8_t ot_muldiv255(unsigned a, unsigned b) {
+    unsigned t = a * b + 128;
+    return (uint8_t)(((t >> 8) + t) >> 8);
+}
+
+int ot_jpeg_decode(ot_jpeg *j, uint8_t *out, int allow_damaged, int *warnings, char *message) {
+    struct jpeg_decompress_struct *c = &j->cinfo;
+    j->err.allow_damaged = allow_damaged;
+    j->err.damage_warnings = 0;
+    if (setjmp(j->err.jump)) {
+        if (warnings) *warnings = (int)j->err.pub.num_warnings;
+        ot_copy_message(message, j->err.message);
+        return j->err.status ? j->err.status : OT_ERR_CORRUPT;
+    }
+    jpeg_start_decompress(c);
+    const size_t width = c->output_width;
+    const size_t out_components = j->cmyk_out ? 3 : (size_t)c->output_components;
+    if (j->cmyk_out) {
+        j->cmyk_row = (uint8_t *)malloc(width * 4);
+        if (!j->cmyk_row) {
+            j->err.status = OT_ERR_MEMORY;
+            ot_copy_message(j->err.message, "out of memory");
+            longjmp(j->err.jump, 1);
+        }
+    }
+    while (c->output_scanline < c->output_height) {
+        uint8_t *dst = out + (size_t)c->output_scanline * width * out_components;
+        if (!j->cmyk_out) {
+            JSAMPROW row = dst;
+            jpeg_read_scanlines(c, &row, 1);
+            continue;
+        }
+        JSAMPROW row = j->cmyk_row;
+        jpeg_read_scanlines(c, &row, 1);
+        const uint8_t inv = j->adobe_inverted_cmyk ? 255 : 0;
+        for (size_t x = 0; x < width; x++) {
+            unsigned cc = j->cmyk_row[4 * x] ^ inv, mm = j->cmyk_row[4 * x + 1] ^ inv;
+            unsigned yy = j->cmyk_row[4 * x + 2] ^ inv, kk = j->cmyk_row[4 * x + 3] ^ inv;
+            unsigned nk = 255 - kk;
+            dst[3 * x] = (uint8_t)(nk - ot_muldiv255(cc, nk));
+            dst[3 * x + 1] = (uint8_t)(nk - ot_muldiv255(mm, nk));
+            dst[3 * x + 2] = (uint8_t)(nk - ot_muldiv255(yy, nk));
+        }
+    }
+    jpeg_finish_decompress(c);
+    if (warnings) *warnings = (int)j->err.pub.num_warnings;
+    if (j->err.damage_warnings > 0) {
+        ot_copy_message(message, j->err.message);
+        if (!allow_damaged) return OT_ERR_DAMAGED;
+    }
+    return OT_OK;
+}
+
+void ot_jpeg_close(ot_jpeg *j) {
+    if (!j) return;
+    jpeg_destroy_decompress(&j->cinfo);
+    free(j->cmyk_row);
+    free(j);
+}
+
+/* ------------------------------------------------------------------------------------------------- PNG */
+
+struct ot_png {
+    png_structp png;
+    png_infop info;
+    const uint8_t *data;
+    size_t size, offset;
+    uint8_t *buffer;
+    png_bytep *rows;
+    char message[OT_MSG_LEN];
+};
+
+static void ot_png_error(png_structp png, png_const_charp msg) {
+    ot_png *p = (ot_png *)png_get_error_ptr(png);
+    ot_copy_message(p->message, msg);
+    png_longjmp(png, 1);
+}
+
+static void ot_png_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
+
+static void ot_png_read(png_structp png, png_bytep out, png_size_t length) {
+    ot_png *p = (ot_png *)png_get_io_ptr(png);
+    if (length > p->size - p->offset) png_error(png, "file is truncated");
+    memcpy(out, p->data + p->offset, length);
+    p->offset += length;
+}
+
+static void ot_png_destroy(ot_png *p) {
+    if (!p) return;
+    if (p->png) png_destroy_read_struct(&p->png, p->info ? &p->info : NULL, NULL);
+    free(p->buffer);
+    free(p->rows);
+    free(p);
+}
+
+ot_png *ot_png_open(const uint8_t *data, size_t size, long max_pixels, ot_png_header *header, int *status,
+                    char *message) {
+    ot_png *p = (ot_png *)calloc(1, sizeof(ot_png));
+    if (!p) {
+        *status = OT_ERR_MEMORY;
+        ot_copy_message(message, "out of memory");
+        return NULL;
+    }
+    p->data = data;
+    p->size = size;
+    p->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, p, ot_png_error, ot_png_warning);
+    if (p->png) p->info = png_create_info_struct(p->png);
+    if (!p->png || !p->info) {
+        ot_png_destroy(p);
+        *status = OT_ERR_MEMORY;
+        ot_copy_message(message, "out of memory");
+        return NULL;
+    }
+    if (setjmp(png_jmpbuf(p->png))) {
+        *status = OT_ERR_CORRUPT;
+        ot_copy_message(message, p->message);
+        ot_png_destroy(p);
+        return NULL;
+    }
+    png_set_read_fn(p->png, p, ot_png_read);
+    /* libpng's own dimension limit is a second line of defence; the pixel budget is checked by the caller. */
+    png_uint_32 side = max_pixels > 0 && max_pixels < 0x7fffffffL ? (png_uint_32)max_pixels : 0x7fffffffU;
+    png_set_user_limits(p->png, side, side);
+    png_set_chunk_malloc_max(p->png, 64u * 1024u * 1024u);
+    png_read_info(p->png, p->info);
+
+    png_uint_32 w = 0, h = 0;
+    int depth = 0, color = 0, interlace = 0;
+    png_get_IHDR(p->png, p->info, &w, &h, &depth, &color, &interlace, NULL, NULL);
+    header->width = (int)w;
+    header->height = (int)h;
+    header->bit_depth = depth;
+    header->color_type = color;
+    header->interlaced = interlace != PNG_INTERLACE_NONE;
+    header->has_alpha = (color & PNG_COLOR_MASK_ALPHA) || png_get_valid(p->png, p->info, PNG_INFO_tRNS) ? 1 : 0;
+    header->output_components = (color & PNG_COLOR_MASK_COLOR) ? 3 : 1;
+    *status = OT_OK;
+    return p;
+}
+
+int ot_png_decode(ot_png *p, uint8_t *out, char *message) {
+    if (setjmp(png_jmpbuf(p->png))) {
+        ot_copy_message(message, p->message);
+        return OT_ERR_CORRUPT;
+    }
+    png_structp png = p->png;
+    png_infop info = p->info;
+    int color = png_get_color_type(png, info);
+    int depth = png_get_bit_depth(png, info);
+    if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+    /* Scale, not strip or linearise: v * 255 / 65535 rounded, as ImageMagick and OpenCV do. */
+    if (depth == 16) png_set_scale_16(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+
+    const size_t width = png_get_image_width(png, info);
+    const size_t height = png_get_image_height(png, info);
+    const size_t channels = png_get_channels(png, info);
+    const size_t rowbytes = png_get_rowbytes(png, info);
+    if (rowbytes != width * channels) png_error(png, "unexpected row layout after transforms");
+    p->buffer = (uint8_t *)malloc(rowbytes * height);
+    p->rows = (png_bytep *)malloc(sizeof(png_bytep) * height);
+    if (!p->buffer || !p->rows) png_error(png, "out of memory");
+    for (size_t y = 0; y < height; y++) p->rows[y] = p->buffer + y * rowbytes;
+    png_read_image(png, p->rows);
+
+    /* Composite alpha onto white: a transparent background shows as a white page, as in a viewer. */
+    const size_t n = width * height;
+    const uint8_t *src = p->buffer;
+    switch (channels) {
+    case 1:
+    case 3:
+        memcpy(out, src, n * channels);
+        break;
+    case 2:
+        for (size_t i = 0; i < n; i++) {
+            unsigned a = src[2 * i + 1];
+            out[i] = (uint8_t)((src[2 * i] * a + 255u * (255u - a) + 127u) / 255u);
+        }
+        break;
+    case 4:
+        for (size_t i = 0; i < n; i++) {
+            unsigned a = src[4 * i + 3];
+            for (int k = 0; k < 3; k++)
+                out[3 * i + k] = (uint8_t)((src[4 * i + k] * a + 255u * (255u - a) + 127u) / 255u);
+        }
+        break;
+    default:
+        png_error(png, "unexpected channel count");
+    }
+    return OT_OK;
+}
+
+void ot_png_close(ot_png *p) { ot_png_destroy(p); }
+
+/* --------------------------------------------------------------------------------------- PNG encoding */
+
+struct ot_png_sink {
+    uint8_t *data;
+    size_t size, capacity;
+    int failed;
+};
+
+static void ot_png_write(png_structp png, png_bytep bytes, png_size_t length) {
+    struct ot_png_sink *sink = (struct ot_png_sink *)png_get_io_ptr(png);
+    if (sink->size + length > sink->capacity) {
+        size_t capacity = sink->capacity ? sink->capacity : 4096;
+        while (capacity < sink->size + length) capacity *= 2;
+        uint8_t *grown = (uint8_t *)realloc(sink->data, capacity);
+        if (!grown) {
+            sink->failed = 1;
+            png_error(png, "out of memory");
+        }
+        sink->data = grown;
+        sink->capacity = capacity;
+    }
+    memcpy(sink->data + sink->size, bytes, length);
+    sink->size += length;
+}
+
+static void ot_png_flush(png_structp png) { (void)png; }
+
+int ot_png_encode(const uint8_t *pixels, int width, int height, int components, uint8_t **out, size_t *out_size,
+                  char *message) {
+    struct ot_png_sink sink = {0};
+    ot_png state;
+    memset(&state, 0, sizeof state);
+    *out = NULL;
+    *out_size = 0;
+    if (width <= 0 || height <= 0 || (components != 1 && components != 3)) {
+        ot_copy_message(message, "invalid image for PNG encoding");
+        return OT_ERR_UNSUPPORTED;
+    }
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, ot_png_error, ot_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        if (png) png_destroy_write_struct(&png, NULL);
+        ot_copy_message(message, "out of memory");
+        return OT_ERR_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(sink.data);
+        ot_copy_message(message, state.message);
+        return sink.failed ? OT_ERR_MEMORY : OT_ERR_CORRUPT;
+    }
+    png_set_write_fn(png, &sink, ot_png_write, ot_png_flush);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8,
+                 components == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    const size_t stride = (size_t)width * (size_t)components;
+    for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(pixels + (size_t)y * stride));
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    *out = sink.data;
+    *out_size = sink.size;
+    return OT_OK;
+}
+
+void ot_free(void *p) { free(p); }

@@ -1,0 +1,241 @@
+import CImageCodecs
+import ImageCore
+
+/// Limits and choices for one decode.
+public struct DecodeOptions: Sendable, Equatable {
+    /// Refuse images with more stored pixels than this, checked from the header before any allocation.
+    public var maxPixels: Int
+    /// Cap on libjpeg's working memory (progressive coefficient buffers etc.), in bytes.
+    public var maxCodecMemory: Int
+    /// JPEG only: DCT-domain scale denominator 1, 2, 4 or 8. Ignored when `minShortSide` is set.
+    public var scaleDenominator: Int
+    /// JPEG only: pick the smallest DCT scale whose decoded short side is still at least this many pixels.
+    public var minShortSide: Int?
+    /// Return the pixels of a truncated or garbled JPEG instead of a `damaged` error.
+    public var allowDamaged: Bool
+
+    /// The defaults: 100 MP, 1 GiB codec memory, full resolution, damaged files refused.
+    public init(maxPixels: Int = 100_000_000, maxCodecMemory: Int = 1 << 30, scaleDenominator: Int = 1,
+                minShortSide: Int? = nil, allowDamaged: Bool = false) {
+        self.maxPixels = maxPixels
+        self.maxCodecMemory = maxCodecMemory
+        self.scaleDenominator = scaleDenominator
+        self.minShortSide = minShortSide
+        self.allowDamaged = allowDamaged
+    }
+}
+
+/// Decodes JPEG (libjpeg-turbo) and PNG (libpng) bytes into rasters, with the reference decoders' pixels.
+///
+/// JPEG uses libjpeg's default IDCT (JDCT_ISLOW) and fancy upsampling, which Pillow, OpenCV and djpeg also
+/// use, so pixels are byte-identical to theirs. CMYK/YCCK is converted with Pillow's formula (Adobe
+/// inverted CMYK un-inverted). PNG palettes and low bit depths are expanded, 16-bit samples scaled to 8 bits
+/// and alpha composited onto white. Pixels are returned as stored; `DecodedImage.upright()` applies EXIF.
+public enum ImageDecoder {
+    /// Reads header facts only (no pixel memory).
+    public static func inspect(_ bytes: [UInt8]) throws(DecodeError) -> ImageInfo {
+        switch try decodableFormat(bytes) {
+        case .jpeg:
+            let header = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
+                let (handle, header) = try openJPEG(buf, scale: 1, maxMemory: DecodeOptions().maxCodecMemory)
+                ot_jpeg_close(handle)
+                return header
+            }
+            return jpegInfo(header, bytes)
+        default:
+            let header = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
+                let (handle, header) = try openPNG(buf, maxPixels: Int.max)
+                ot_png_close(handle)
+                return header
+            }
+            return pngInfo(header, bytes)
+        }
+    }
+
+    /// Decodes to the stored-orientation raster, honouring `options`' limits.
+    public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(DecodeError) -> DecodedImage {
+        switch try decodableFormat(bytes) {
+        case .jpeg:
+            // libjpeg reads straight from the array's storage, so the whole decode stays inside this scope.
+            let (raster, header, scale, warnings) = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
+                try decodeJPEG(buf, options)
+            }
+            return DecodedImage(raster: raster, info: jpegInfo(header, bytes), scaleDenominator: scale, warnings: warnings)
+        default:
+            let (raster, header) = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in try decodePNG(buf, options) }
+            return DecodedImage(raster: raster, info: pngInfo(header, bytes), scaleDenominator: 1, warnings: 0)
+        }
+    }
+
+    /// The DCT scale denominator (1, 2, 4, 8) that keeps the short side of a `width`×`height` JPEG at least
+    /// `minShortSide` pixels (libjpeg rounds scaled sizes up).
+    public static func scaleDenominator(width: Int, height: Int, minShortSide: Int) -> Int {
+        let short = min(width, height)
+        for d in [8, 4, 2] where (short + d - 1) / d >= minShortSide { return d }
+        return 1
+    }
+
+    // MARK: - JPEG
+
+    private static func decodeJPEG(_ bytes: UnsafeBufferPointer<UInt8>, _ options: DecodeOptions)
+        throws(DecodeError) -> (Raster, ot_jpeg_header, Int, Int)
+    {
+        // Read the header once at full scale to check the limit and choose the scale.
+        let (probe, full) = try openJPEG(bytes, scale: 1, maxMemory: options.maxCodecMemory)
+        ot_jpeg_close(probe)
+        try checkPixels(Int(full.image_width), Int(full.image_height), options.maxPixels)
+        var scale = [1, 2, 4, 8].contains(options.scaleDenominator) ? options.scaleDenominator : 1
+        if let minSide = options.minShortSide {
+            scale = scaleDenominator(width: Int(full.image_width), height: Int(full.image_height), minShortSide: minSide)
+        }
+        let (handle, header) = try openJPEG(bytes, scale: scale, maxMemory: options.maxCodecMemory)
+        defer { ot_jpeg_close(handle) }
+        let w = Int(header.output_width), h = Int(header.output_height), c = Int(header.output_components)
+        var warnings: Int32 = 0
+        var status: Int32 = 0
+        var message = MessageBuffer()
+        let pixels = try allocate(count: w * h * c) { buffer in
+            status = message.withPointer { ot_jpeg_decode(handle, buffer, options.allowDamaged ? 1 : 0, &warnings, $0) }
+        }
+        if status != Int32(OT_OK) { throw error(status, message.string, format: "JPEG") }
+        return (Raster(width: w, height: h, channels: c, pixels: pixels), header, scale, Int(warnings))
+    }
+
+    /// Opens a JPEG reading from `bytes`, which must stay valid until `ot_jpeg_close`.
+    private static func openJPEG(_ bytes: UnsafeBufferPointer<UInt8>, scale: Int, maxMemory: Int)
+        throws(DecodeError) -> (OpaquePointer, ot_jpeg_header)
+    {
+        var header = ot_jpeg_header()
+        var status: Int32 = 0
+        var message = MessageBuffer()
+        let handle = message.withPointer {
+            ot_jpeg_open(bytes.baseAddress, bytes.count, Int32(scale), maxMemory, &header, &status, $0)
+        }
+        guard let handle else { throw error(status, message.string, format: "JPEG") }
+        return (handle, header)
+    }
+
+    private static func jpegInfo(_ h: ot_jpeg_header, _ bytes: [UInt8]) -> ImageInfo {
+        let model: String
+        switch Int32(h.color_model) {
+        case Int32(OT_JPEG_GRAY): model = "gray"
+        case Int32(OT_JPEG_RGB): model = "rgb"
+        case Int32(OT_JPEG_YCBCR): model = "ycbcr"
+        case Int32(OT_JPEG_CMYK): model = "cmyk"
+        case Int32(OT_JPEG_YCCK): model = "ycck"
+        default: model = "other"
+        }
+        return ImageInfo(format: .jpeg, width: Int(h.image_width), height: Int(h.image_height),
+                         orientation: ExifSummary.read(from: bytes).orientation ?? 1, colorModel: model,
+                         bitDepth: Int(h.precision), hasAlpha: false, progressive: h.progressive != 0)
+    }
+
+    // MARK: - PNG
+
+    private static func decodePNG(_ bytes: UnsafeBufferPointer<UInt8>, _ options: DecodeOptions)
+        throws(DecodeError) -> (Raster, ot_png_header)
+    {
+        let (handle, header) = try openPNG(bytes, maxPixels: options.maxPixels)
+        defer { ot_png_close(handle) }
+        let w = Int(header.width), h = Int(header.height), c = Int(header.output_components)
+        try checkPixels(w, h, options.maxPixels)
+        var status: Int32 = 0
+        var message = MessageBuffer()
+        let pixels = try allocate(count: w * h * c) { buffer in
+            status = message.withPointer { ot_png_decode(handle, buffer, $0) }
+        }
+        if status != Int32(OT_OK) { throw error(status, message.string, format: "PNG") }
+        return (Raster(width: w, height: h, channels: c, pixels: pixels), header)
+    }
+
+    /// Opens a PNG reading from `bytes`, which must stay valid until `ot_png_close`.
+    private static func openPNG(_ bytes: UnsafeBufferPointer<UInt8>, maxPixels: Int)
+        throws(DecodeError) -> (OpaquePointer, ot_png_header)
+    {
+        var header = ot_png_header()
+        var status: Int32 = 0
+        var message = MessageBuffer()
+        let handle = message.withPointer {
+            ot_png_open(bytes.baseAddress, bytes.count, maxPixels, &header, &status, $0)
+        }
+        guard let handle else { throw error(status, message.string, format: "PNG") }
+        return (handle, header)
+    }
+
+    private static func pngInfo(_ h: ot_png_header, _ bytes: [UInt8]) -> ImageInfo {
+        let model: String
+        switch h.color_type {
+        case 0: model = "gray"
+        case 2: model = "rgb"
+        case 3: model = "palette"
+        case 4: model = "gray-alpha"
+        case 6: model = "rgba"
+        default: model = "other"
+        }
+        return ImageInfo(format: .png, width: Int(h.width), height: Int(h.height),
+                         orientation: ExifSummary.read(from: bytes).orientation ?? 1, colorModel: model,
+                         bitDepth: Int(h.bit_depth), hasAlpha: h.has_alpha != 0, progressive: h.interlaced != 0)
+    }
+
+    // MARK: - Shared
+
+    private static func decodableFormat(_ bytes: [UInt8]) throws(DecodeError) -> ImageFormat {
+        let format = ImageFormat.sniff(bytes)
+        switch format {
+        case .jpeg, .png: return format
+        case .unknown where nearPNGSignature(bytes):
+            // Most of the PNG signature is there: a damaged PNG (e.g. a text-mode transfer rewrote CR/LF).
+            throw DecodeError(.corrupt, "PNG signature is damaged (was the file transferred in text mode?)")
+        case .unknown:
+            throw DecodeError(.unsupportedFormat, bytes.isEmpty ? "empty file" : "not a recognised image (no JPEG or PNG signature)")
+        default:
+            throw DecodeError(.unsupportedFormat, "\(format.rawValue.uppercased()) is not supported (JPEG and PNG are)")
+        }
+    }
+
+    private static func nearPNGSignature(_ bytes: [UInt8]) -> Bool {
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard bytes.count >= 8 else { return false }
+        return zip(bytes.prefix(8), signature).filter { $0 == $1 }.count >= 5
+    }
+
+    private static func checkPixels(_ w: Int, _ h: Int, _ maxPixels: Int) throws(DecodeError) {
+        let (pixels, overflow) = w.multipliedReportingOverflow(by: h)
+        if w <= 0 || h <= 0 { throw DecodeError(.corrupt, "image has no pixels (\(w)×\(h))") }
+        if overflow || pixels > maxPixels {
+            throw DecodeError(.tooLarge, "\(w)×\(h) = \(overflow ? "overflow" : String(pixels)) pixels exceeds the limit of \(maxPixels)")
+        }
+    }
+
+    /// Allocates the output buffer without zero-filling; `fill` must write every byte or throw.
+    private static func allocate(count: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) throws(DecodeError) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress { fill(base) }
+            initialized = count
+        }
+    }
+
+    private static func error(_ status: Int32, _ message: String, format: String) -> DecodeError {
+        let reason = message.isEmpty ? "\(format) decoder failed" : "\(format): \(message)"
+        switch status {
+        case Int32(OT_ERR_UNSUPPORTED): return DecodeError(.unsupported, reason)
+        case Int32(OT_ERR_MEMORY): return DecodeError(.memory, reason)
+        case Int32(OT_ERR_DAMAGED): return DecodeError(.damaged, reason)
+        default: return DecodeError(.corrupt, reason)
+        }
+    }
+}
+
+/// A fixed C buffer for codec messages.
+private struct MessageBuffer {
+    var bytes = [CChar](repeating: 0, count: Int(OT_MSG_LEN))
+
+    mutating func withPointer<R>(_ body: (UnsafeMutablePointer<CChar>) -> R) -> R {
+        bytes.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    var string: String {
+        let end = bytes.firstIndex(of: 0) ?? bytes.count
+        return String(decoding: bytes[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,2 +1,0 @@
-// ImageDecoding: work in progress.
-import ImageCore

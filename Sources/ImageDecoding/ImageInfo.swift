@@ -1,0 +1,39 @@
+import ImageCore
+
+/// What a file's header says, before (or without) decoding its pixels.
+public struct ImageInfo: Sendable, Equatable, Codable {
+    /// The sniffed format.
+    public var format: ImageFormat
+    /// Stored width (before orientation).
+    public var width: Int
+    /// Stored height (before orientation).
+    public var height: Int
+    /// The EXIF orientation tag (1 when absent or invalid).
+    public var orientation: Int
+    /// Colour model as stored: `gray`, `rgb`, `ycbcr`, `cmyk`, `ycck`, `palette`, `gray-alpha`, `rgba`.
+    public var colorModel: String
+    /// Bits per sample as stored.
+    public var bitDepth: Int
+    /// Whether the file carries transparency (composited onto white when decoded).
+    public var hasAlpha: Bool
+    /// Progressive JPEG or interlaced (Adam7) PNG.
+    public var progressive: Bool
+}
+
+/// Pixels as decoded, with the header facts that produced them.
+public struct DecodedImage: Sendable {
+    /// The pixels as stored in the file (orientation not applied), possibly DCT-scaled.
+    public var raster: Raster
+    /// The header facts.
+    public var info: ImageInfo
+    /// The DCT scale denominator used (1 = full resolution).
+    public var scaleDenominator: Int
+    /// libjpeg warnings seen while decoding (damaged data is an error unless allowed).
+    public var warnings: Int
+
+    /// The stored orientation as a value (`.up` when absent or out of range).
+    public var orientation: Orientation { Orientation(rawValue: info.orientation) ?? .up }
+
+    /// The pixels as a person sees them: EXIF orientation applied.
+    public func upright() -> Raster { raster.applying(orientation) }
+}

@@ -1,1 +1,0 @@
-// ObjtraceKit: work in progress.
