@@ -226,7 +226,8 @@ enum Synth {
         fill(px - 4, py - 4, px + pw + 4, py + ph + 4, (255, 255, 255))
         words(20, py + ph + gap, pageW - 20, 14, max(1, (captionH - 10) / 22), (40, 40, 40))
         let quad = [(Double(px), Double(py)), (Double(px + pw), Double(py)), (Double(px + pw), Double(py + ph)), (Double(px), Double(py + ph))]
-        composite(small, into: &page, h: homography(fromRect: Double(pw), Double(ph), to: quad))
+        // The shrink only shrinks: map the raster it returned (possibly smaller than the slot) onto the slot.
+        composite(small, into: &page, h: homography(fromRect: Double(small.width), Double(small.height), to: quad))
         return (page, quad)
     }
 
