@@ -1,0 +1,135 @@
+/// One oriented keypoint, in the pixel coordinates of the raster it was extracted from.
+public struct Keypoint: Sendable, Equatable, Codable {
+    /// Column of the keypoint centre (pixels, 0 = centre of the left column).
+    public var x: Float
+    /// Row of the keypoint centre.
+    public var y: Float
+    /// Diameter of the described patch in source pixels (grows with the pyramid level).
+    public var size: Float
+    /// Intensity-centroid orientation in radians, `atan2(dy, dx)` in image axes (y down).
+    public var angle: Float
+    /// Harris response on its level (higher is a stronger corner).
+    public var response: Float
+    /// Pyramid level (0 = full working resolution).
+    public var level: UInt8
+
+    /// Creates a keypoint.
+    public init(x: Float, y: Float, size: Float, angle: Float, response: Float, level: UInt8) {
+        self.x = x; self.y = y; self.size = size; self.angle = angle; self.response = response; self.level = level
+    }
+}
+
+/// The local features of one image: keypoints and their 256-bit descriptors, ready to store or match.
+public struct FeatureSet: Sendable, Equatable, Codable {
+    /// Width of the source raster in pixels.
+    public var imageWidth: Int
+    /// Height of the source raster in pixels.
+    public var imageHeight: Int
+    /// Source pixels per working pixel (> 1 when the raster was downscaled before detection).
+    public var workScale: Float
+    /// Keypoints, strongest first within each pyramid level.
+    public var keypoints: [Keypoint]
+    /// Rotated-BRIEF descriptors, 4 words (256 bits) per keypoint, contiguous, in keypoint order.
+    public var descriptors: [UInt64]
+    /// Descriptors of the same keypoints as seen in the left-right mirrored image (empty if not computed).
+    public var mirroredDescriptors: [UInt64]
+
+    /// Creates a feature set; `descriptors.count` must be `4 * keypoints.count`.
+    public init(imageWidth: Int, imageHeight: Int, workScale: Float, keypoints: [Keypoint],
+                descriptors: [UInt64], mirroredDescriptors: [UInt64] = []) {
+        precondition(descriptors.count == 4 * keypoints.count, "4 descriptor words per keypoint")
+        precondition(mirroredDescriptors.isEmpty || mirroredDescriptors.count == descriptors.count,
+                     "mirrored descriptors must match the keypoints")
+        self.imageWidth = imageWidth
+        self.imageHeight = imageHeight
+        self.workScale = workScale
+        self.keypoints = keypoints
+        self.descriptors = descriptors
+        self.mirroredDescriptors = mirroredDescriptors
+    }
+
+    /// The number of keypoints.
+    public var count: Int { keypoints.count }
+
+    /// Whether mirror-aware descriptors are present.
+    public var hasMirrored: Bool { !mirroredDescriptors.isEmpty }
+
+    // MARK: Compact binary form
+
+    private static let magic: [UInt8] = Array("OTLF".utf8)
+    private static let version: UInt8 = 1
+
+    /// A compact little-endian binary form for the store: 28 bytes of header, 21 bytes per keypoint and
+    /// 32 (64 with mirrored) bytes of descriptor per keypoint.
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(28 + keypoints.count * (21 + (hasMirrored ? 64 : 32)))
+        out += Self.magic
+        out.append(Self.version)
+        out.append(hasMirrored ? 1 : 0)
+        out += [0, 0]
+        func u32(_ v: UInt32) { for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+        func f32(_ v: Float) { u32(v.bitPattern) }
+        u32(UInt32(imageWidth)); u32(UInt32(imageHeight)); f32(workScale); u32(UInt32(keypoints.count))
+        u32(0)
+        for k in keypoints {
+            f32(k.x); f32(k.y); f32(k.size); f32(k.angle); f32(k.response); out.append(k.level)
+        }
+        for words in [descriptors, mirroredDescriptors] {
+            for wd in words { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: wd >> (8 * UInt64(i)))) } }
+        }
+        return out
+    }
+
+    /// Reads the form written by `serialized()`.
+    public init(serialized bytes: [UInt8]) throws(LocalFeaturesError) {
+        var pos = 0
+        func need(_ n: Int) throws(LocalFeaturesError) {
+            if pos + n > bytes.count { throw LocalFeaturesError("feature blob truncated at byte \(pos)") }
+        }
+        func u32() throws(LocalFeaturesError) -> UInt32 {
+            try need(4)
+            var v: UInt32 = 0
+            for i in 0..<4 { v |= UInt32(bytes[pos + i]) << (8 * UInt32(i)) }
+            pos += 4
+            return v
+        }
+        func f32() throws(LocalFeaturesError) -> Float { Float(bitPattern: try u32()) }
+        try need(8)
+        guard Array(bytes[0..<4]) == Self.magic else { throw LocalFeaturesError("not a feature blob (bad magic)") }
+        guard bytes[4] == Self.version else { throw LocalFeaturesError("unsupported feature blob version \(bytes[4])") }
+        let mirrored = bytes[5] & 1 == 1
+        pos = 8
+        let w = Int(try u32()), h = Int(try u32())
+        let scale = try f32()
+        let n = Int(try u32())
+        _ = try u32()
+        let words = n * 4 * (mirrored ? 2 : 1)
+        guard bytes.count - pos == n * 21 + words * 8 else {
+            throw LocalFeaturesError("feature blob size \(bytes.count) does not match \(n) keypoints")
+        }
+        var kps: [Keypoint] = []
+        kps.reserveCapacity(n)
+        for _ in 0..<n {
+            let x = try f32(), y = try f32(), size = try f32(), angle = try f32(), response = try f32()
+            try need(1)
+            let level = bytes[pos]
+            pos += 1
+            kps.append(Keypoint(x: x, y: y, size: size, angle: angle, response: response, level: level))
+        }
+        func readWords(_ count: Int) -> [UInt64] {
+            var out = [UInt64](repeating: 0, count: count)
+            for j in 0..<count {
+                var v: UInt64 = 0
+                for i in 0..<8 { v |= UInt64(bytes[pos + i]) << (8 * UInt64(i)) }
+                out[j] = v
+                pos += 8
+            }
+            return out
+        }
+        let desc = readWords(n * 4)
+        let mdesc = mirrored ? readWords(n * 4) : []
+        self.init(imageWidth: w, imageHeight: h, workScale: scale, keypoints: kps, descriptors: desc,
+                  mirroredDescriptors: mdesc)
+    }
+}
