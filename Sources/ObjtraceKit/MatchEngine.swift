@@ -13,6 +13,14 @@ public struct ReferenceImage: Sendable {
     public var sha256: String
     /// Its hashes (only the upright entries are used for references).
     public var hashes: MatchHashes
+
+    /// A reference.
+    public init(owner: HashOwner, subject: Subject, sha256: String, hashes: MatchHashes) {
+        self.owner = owner
+        self.subject = subject
+        self.sha256 = sha256
+        self.hashes = hashes
+    }
 }
 
 /// One judged match of a query photo against a reference image.
