@@ -33,6 +33,28 @@ public enum PDQDihedral: Int, Sendable, CaseIterable, Codable {
     /// Anti-transposed (anti-diagonal).
     case flipMinus1
 
+    /// The EXIF orientation whose correction (`Raster.applying`) performs this transform on an image.
+    public var orientation: Orientation {
+        switch self {
+        case .original: .up
+        case .rotate90: .left
+        case .rotate180: .down
+        case .rotate270: .right
+        case .flipX: .downMirrored
+        case .flipY: .upMirrored
+        case .flipPlus1: .leftMirrored
+        case .flipMinus1: .rightMirrored
+        }
+    }
+
+    /// Whether the transform exchanges width and height.
+    public var swapsAxes: Bool {
+        switch self {
+        case .rotate90, .rotate270, .flipPlus1, .flipMinus1: true
+        default: false
+        }
+    }
+
     /// The reference's name for the transform (`orig`, `rot90`, … as pdqhash prints them).
     public var referenceName: String {
         switch self {
