@@ -135,9 +135,8 @@ struct GreyPlane {
     func waveletHash() -> Hash64 {
         let side = Self.waveletSide(width: width, height: height)
         let p = resized(width: side, height: side)
-        let plane = DoublePlane(values: p.map { Double($0) / 255 }, rows: side, cols: side)
         let level = side.trailingZeroBitCount - 3
-        let low = whashLowBand(plane, level: level)
+        let low = p.withUnsafeBufferPointer { whashLowBandBlocked($0.baseAddress!, side: side, level: level) }
         let sorted = low.sorted()
         let median = (sorted[31] + sorted[32]) / 2
         return Hash64(elements: low.lazy.map { $0 > median })

@@ -75,4 +75,16 @@ import Testing
         let reference = Self.referenceGrid(raster)
         #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern))
     }
+
+    /// Flat areas are where PyWavelets' rounding decides whash bits, so mix flat bands with noise.
+    @Test(arguments: [8, 16, 64, 256])
+    func blockedWaveletBandEqualsWholePlane(_ side: Int) {
+        let noise = Self.noiseRaster(width: side, height: side, channels: 1, seed: UInt64(side)).pixels
+        let grey = noise.indices.map { i in (i / side) % 3 == 0 ? UInt8(200) : noise[i] }
+        let level = side.trailingZeroBitCount - 3
+        let plane = DoublePlane(values: grey.map { Double($0) / 255 }, rows: side, cols: side)
+        let whole = whashLowBand(plane, level: level)
+        let blocked = grey.withUnsafeBufferPointer { whashLowBandBlocked($0.baseAddress!, side: side, level: level) }
+        #expect(blocked.map(\.bitPattern) == whole.map(\.bitPattern))
+    }
 }
