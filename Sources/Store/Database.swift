@@ -26,6 +26,7 @@ extension Double: SQLBindable { public var sqlValue: SQLValue { .real(self) } }
 extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
 extension Bool: SQLBindable { public var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
 extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
+/// nil binds as NULL.
 extension Optional: SQLBindable where Wrapped: SQLBindable {
     public var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }

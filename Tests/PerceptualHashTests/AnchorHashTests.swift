@@ -82,16 +82,8 @@ struct AnchorHashTests {
             }
             #expect(r.whash?.hex == row.whash, "whash")
         }
-        if image.info.bitDepth == 16 {
-            // Pillow reduces 16-bit RGB PNGs to their high byte; ImageDecoding rounds v·255/65535 instead,
-            // so the hashes see slightly different pixels. A decoder choice, not a hashing difference: on
-            // Pillow's pixels these rows match exactly (checked during development).
-            withKnownIssue("16-bit PNG: Pillow keeps the high byte, ImageDecoding scales", isIntermittent: true) {
-                checks()
-            }
-        } else {
-            checks()
-        }
+        // 16-bit PNGs are reduced to their high byte as Pillow does for RGB, so they are exact too.
+        checks()
     }
 
     /// Synthetic PngSuite images whose phash bits hinge on DCT coefficients that tie with the median in
