@@ -66,16 +66,50 @@ struct GreyPlane {
 
     /// imagehash `dhash`: 9 wide × 8 high, bit = right neighbour brighter.
     func differenceHash() -> Hash64 {
-        let p = resized(width: 9, height: 8)
-        return Hash64(elements: (0..<64).lazy.map { e in
+        Self.differenceBits(resized(width: 9, height: 8))
+    }
+
+    /// dhash bits of a 9-wide, 8-high grid.
+    static func differenceBits(_ p: [UInt8]) -> Hash64 {
+        Hash64(elements: (0..<64).lazy.map { e in
             let r = e / 8, c = e % 8
             return p[9 * r + c + 1] > p[9 * r + c]
         })
     }
 
+    /// dhash of the image after each dihedral transform, from two small resizes.
+    ///
+    /// Transforms that keep the axes (orig, rot180, flipx, flipy) transform the 9×8 grid imagehash uses, so
+    /// `orig` is exact; the others transform an 8-wide, 9-high grid of the untransformed image. Pillow's
+    /// resize does not commute exactly with flips and rotations, so entries other than `orig` can differ by
+    /// a bit or two from hashing the physically transformed image.
+    func differenceHashDihedral() -> [Hash64] {
+        let wide = resized(width: 9, height: 8)
+        let tall = resized(width: 8, height: 9)
+        return PDQDihedral.allCases.map { t in
+            let swapsAxes = t.swapsAxes
+            let grid = Raster(width: swapsAxes ? 8 : 9, height: swapsAxes ? 9 : 8, channels: 1,
+                              pixels: swapsAxes ? tall : wide)
+            return Self.differenceBits(grid.applying(t.orientation).pixels)
+        }
+    }
+
     /// imagehash `phash`: 32×32, unnormalised DCT-II on both axes, top-left 8×8 (DC kept) > median.
     func perceptualHash() -> Hash64 {
-        let p = resized(width: 32, height: 32)
+        Self.perceptualBits(resized(width: 32, height: 32))
+    }
+
+    /// phash of the image after each dihedral transform: the 32×32 grid is resized once and transformed.
+    ///
+    /// `orig` is exact; the others can differ by a bit or two from hashing the physically transformed image,
+    /// because Pillow's resize does not commute exactly with flips and rotations.
+    func perceptualHashDihedral() -> [Hash64] {
+        let grid = Raster(width: 32, height: 32, channels: 1, pixels: resized(width: 32, height: 32))
+        return PDQDihedral.allCases.map { Self.perceptualBits(grid.applying($0.orientation).pixels) }
+    }
+
+    /// phash bits of a 32×32 grid.
+    static func perceptualBits(_ p: [UInt8]) -> Hash64 {
         // scipy's `dct(dct(p, axis=0), axis=1)`: columns first, then the first 8 rows along x.
         var columns = [Double](repeating: 0, count: 32 * 32)   // columns[k * 32 + x]
         var line = [Double](repeating: 0, count: 32)
@@ -101,9 +135,8 @@ struct GreyPlane {
     func waveletHash() -> Hash64 {
         let side = Self.waveletSide(width: width, height: height)
         let p = resized(width: side, height: side)
-        let plane = DoublePlane(values: p.map { Double($0) / 255 }, rows: side, cols: side)
         let level = side.trailingZeroBitCount - 3
-        let low = whashLowBand(plane, level: level)
+        let low = p.withUnsafeBufferPointer { whashLowBandBlocked($0.baseAddress!, side: side, level: level) }
         let sorted = low.sorted()
         let median = (sorted[31] + sorted[32]) / 2
         return Hash64(elements: low.lazy.map { $0 > median })
@@ -190,6 +223,24 @@ public func differenceHash(_ raster: Raster) throws(PerceptualHashError) -> Hash
 /// - Complexity: O(pixels).
 public func perceptualHash(_ raster: Raster) throws(PerceptualHashError) -> Hash64 {
     try GreyPlane(raster).perceptualHash()
+}
+
+/// imagehash `phash` of the image after each `PDQDihedral` transform, in `PDQDihedral.allCases` order.
+///
+/// Entry 0 equals `perceptualHash(raster)`; the others transform the 32×32 resized grid rather than the
+/// image, so they can differ by a bit or two from `perceptualHash` of the physically transformed image.
+/// - Complexity: O(pixels), one resize.
+public func perceptualHashDihedral(_ raster: Raster) throws(PerceptualHashError) -> [Hash64] {
+    try GreyPlane(raster).perceptualHashDihedral()
+}
+
+/// imagehash `dhash` of the image after each `PDQDihedral` transform, in `PDQDihedral.allCases` order.
+///
+/// Entry 0 equals `differenceHash(raster)`; the others transform a small resized grid rather than the
+/// image, so they can differ by a bit or two from `differenceHash` of the physically transformed image.
+/// - Complexity: O(pixels), two resizes (9×8 and 8×9).
+public func differenceHashDihedral(_ raster: Raster) throws(PerceptualHashError) -> [Hash64] {
+    try GreyPlane(raster).differenceHashDihedral()
 }
 
 /// imagehash `whash(image)` (64-bit, haar), bit-exact with imagehash 4.3.2 on Pillow 13.

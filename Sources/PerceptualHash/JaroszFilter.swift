@@ -2,7 +2,8 @@
 // form. Bit-exactness with the C++ reference depends on the exact float32 operation order per line: add the
 // entering sample, subtract the leaving one, divide by the current count. Lines are independent, so every
 // pass here runs many lines at once ("lanes") over a step-major buffer, which keeps the per-line order and
-// lets the compiler vectorise across lanes. Passes along the other axis go through a blocked transpose.
+// lets the compiler vectorise across lanes. `PDQFilter.swift` streams the full-image passes; this generic
+// form serves the last, small pass over the 64 sampled columns.
 
 /// One 1-D box pass over `steps` positions for `lanes` independent lines stored step-major
 /// (`input[step * lanes + lane]`), exactly as the reference's `box1DFloat` on each line.
@@ -105,30 +106,5 @@ private func laneDivide(_ s: UnsafePointer<Float>, _ d: Float, _ out: UnsafeMuta
     while l < n {
         out[l] = s[l] / d
         l &+= 1
-    }
-}
-
-/// `dst[c * rows + r] = src[r * cols + c]`, in cache-sized tiles.
-func transposeFloats(_ src: UnsafePointer<Float>, rows: Int, cols: Int, _ dst: UnsafeMutablePointer<Float>) {
-    let tile = 64  // measured best on 4032×3024 (32: 1.8× slower)
-    var r0 = 0
-    while r0 < rows {
-        let r1 = min(r0 + tile, rows)
-        var c0 = 0
-        while c0 < cols {
-            let c1 = min(c0 + tile, cols)
-            var r = r0
-            while r < r1 {
-                let srcRow = src + r &* cols
-                var c = c0
-                while c < c1 {
-                    dst[c &* rows &+ r] = srcRow[c]
-                    c &+= 1
-                }
-                r &+= 1
-            }
-            c0 = c1
-        }
-        r0 = r1
     }
 }

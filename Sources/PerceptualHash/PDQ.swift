@@ -33,6 +33,28 @@ public enum PDQDihedral: Int, Sendable, CaseIterable, Codable {
     /// Anti-transposed (anti-diagonal).
     case flipMinus1
 
+    /// The EXIF orientation whose correction (`Raster.applying`) performs this transform on an image.
+    public var orientation: Orientation {
+        switch self {
+        case .original: .up
+        case .rotate90: .left
+        case .rotate180: .down
+        case .rotate270: .right
+        case .flipX: .downMirrored
+        case .flipY: .upMirrored
+        case .flipPlus1: .leftMirrored
+        case .flipMinus1: .rightMirrored
+        }
+    }
+
+    /// Whether the transform exchanges width and height.
+    public var swapsAxes: Bool {
+        switch self {
+        case .rotate90, .rotate270, .flipPlus1, .flipMinus1: true
+        default: false
+        }
+    }
+
     /// The reference's name for the transform (`orig`, `rot90`, … as pdqhash prints them).
     public var referenceName: String {
         switch self {
@@ -99,14 +121,15 @@ struct PDQTransform {
 
     /// Runs luma, filter, decimation, quality and DCT; nil when a side is under 5 pixels.
     init?(_ raster: Raster) {
-        guard let luma = pdqLuma(raster) else { return nil }
-        self.init(luma: luma, width: raster.width, height: raster.height)
-    }
-
-    /// Runs the pipeline from a float luma plane (row-major, `width * height`).
-    init?(luma: [Float], width: Int, height: Int) {
-        guard width >= 5 && height >= 5 else { return nil }
-        let grid = pdqDownsample(luma: luma, width: width, height: height)
+        guard raster.width >= 5 && raster.height >= 5 else { return nil }
+        let grid: [Float]
+        if raster.width == 64 && raster.height == 64 {
+            // The reference hashes a 64×64 image's luma directly, without filtering.
+            guard let luma = pdqLuma(raster) else { return nil }
+            grid = luma
+        } else {
+            grid = pdqFilteredGrid(raster)
+        }
         quality = pdqQuality(grid)
         coefficients = pdqDCT(grid)
     }
@@ -168,44 +191,6 @@ func pdqLuma(_ raster: Raster) -> [Float]? {
         }
         initialized = n
     }
-}
-
-/// The 64×64 grid PDQ hashes: the luma itself at exactly 64×64, else Jarosz-filtered and centre-sampled.
-func pdqDownsample(luma: [Float], width: Int, height: Int) -> [Float] {
-    if width == 64 && height == 64 { return luma }
-    let wr = (width + 127) / 128   // window along each row
-    let wc = (height + 127) / 128  // window along each column
-    let rowsKept = (0..<64).map { Int((Double($0) + 0.5) * Double(height) / 64) }
-    let colsKept = (0..<64).map { Int((Double($0) + 0.5) * Double(width) / 64) }
-    let n = width * height
-    var grid = [Float](repeating: 0, count: 64 * 64)
-    let x = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    let y = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    let sums = UnsafeMutablePointer<Float>.allocate(capacity: max(width, height, 64))
-    let picked = UnsafeMutablePointer<Float>.allocate(capacity: 64 * height)
-    let pickedT = UnsafeMutablePointer<Float>.allocate(capacity: 64 * height)
-    defer {
-        x.deallocate(); y.deallocate(); sums.deallocate(); picked.deallocate(); pickedT.deallocate()
-    }
-    luma.withUnsafeBufferPointer { l in
-        // Layouts: "A" is row-major (height × width), "T" column-major (width × height).
-        transposeFloats(l.baseAddress!, rows: height, cols: width, y)                       // y: T
-    }
-    // Round 1: rows (sequential in x, lanes = rows), then columns (sequential in y, lanes = columns).
-    jaroszBoxPass(y, x, steps: width, lanes: height, window: wr, sums: sums)            // x: T
-    transposeFloats(x, rows: width, cols: height, y)                                    // y: A
-    jaroszBoxPass(y, x, steps: height, lanes: width, window: wc, sums: sums)            // x: A
-    transposeFloats(x, rows: height, cols: width, y)                                    // y: T
-    // Round 2: the row pass is needed only at the 64 sampled columns (all rows), and the column pass
-    // only at the 64 sampled rows of those columns.
-    jaroszBoxPass(y, picked, steps: width, lanes: height, window: wr, sums: sums,
-                  outputSteps: colsKept)                                                // picked: 64 × height
-    transposeFloats(picked, rows: 64, cols: height, pickedT)                            // height × 64
-    grid.withUnsafeMutableBufferPointer { g in
-        jaroszBoxPass(pickedT, g.baseAddress!, steps: height, lanes: 64, window: wc, sums: sums,
-                      outputSteps: rowsKept)
-    }
-    return grid
 }
 
 /// The reference's image-domain quality: summed truncated neighbour gradients, scaled to 0–100.

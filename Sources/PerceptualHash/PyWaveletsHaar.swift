@@ -107,8 +107,20 @@ private func haarLevel(_ x: DoublePlane) -> HaarLevel {
 }
 
 /// imagehash's whash core on a square power-of-two plane of `pixel / 255`: remove the top Haar LL, then
-/// return the LL band at `level` (side `plane.rows >> level`).
+/// return the LL band at `level` (side `plane.rows >> level`). The whole-plane statement of the algorithm;
+/// `whashLowBandBlocked` computes the same values block by block.
 func whashLowBand(_ plane: DoublePlane, level: Int) -> [Double] {
+    var approx = haarRemoveTopLL(plane)
+    // wavedec2(level) again; only the approximation band is needed.
+    for _ in 0..<level {
+        let (a0, _) = haarAnalyse(approx, alongRows: false, wantDetail: false)
+        approx = haarAnalyse(a0, alongRows: true, wantDetail: false).0
+    }
+    return approx.values
+}
+
+/// pywt `waverec2(wavedec2(plane))` with the top-level LL zeroed (imagehash's `remove_max_haar_ll`).
+func haarRemoveTopLL(_ plane: DoublePlane) -> DoublePlane {
     // wavedec2(level = log2 S), keeping every level's details.
     var levels: [HaarLevel] = []
     var current = plane
@@ -124,10 +136,113 @@ func whashLowBand(_ plane: DoublePlane, level: Int) -> [Double] {
         let d = haarSynthesise(l.da, l.dd, alongRows: true)
         approx = haarSynthesise(a, d, alongRows: false)
     }
-    // wavedec2(level) again; only the approximation band is needed.
-    for _ in 0..<level {
-        let (a0, _) = haarAnalyse(approx, alongRows: false, wantDetail: false)
-        approx = haarAnalyse(a0, alongRows: true, wantDetail: false).0
+    return approx
+}
+
+// The blocked form. Every Haar coefficient at level k depends only on its 2^k × 2^k block, so the 8×8 output
+// cell (i, j) needs: the source block's own analysis (for its details), the coarse reconstruction at that
+// block's level (from the 8×8 approximation of all blocks), its synthesis down to pixels and their
+// re-analysis. Each value is produced by the same float64 expression as in the whole-plane form, so the
+// result is bit-identical, with O(block) memory instead of a dozen full-size planes.
+
+/// One 2×2 group `e[row][col]` analysed as pywt `dwt2` does (axis 0, then axis 1): `(aa, ad, da, dd)`.
+@inline(__always)
+private func haarGroup(_ e00: Double, _ e01: Double, _ e10: Double, _ e11: Double)
+    -> (Double, Double, Double, Double) {
+    let aLeft = h * e10 + h * e00, aRight = h * e11 + h * e01
+    let dLeft = -h * e10 + h * e00, dRight = -h * e11 + h * e01
+    return (h * aRight + h * aLeft, -h * aRight + h * aLeft, h * dRight + h * dLeft, -h * dRight + h * dLeft)
+}
+
+/// The approximation of one 2×2 group (`haarGroup(…).0`).
+@inline(__always)
+private func haarGroupApprox(_ e00: Double, _ e01: Double, _ e10: Double, _ e11: Double) -> Double {
+    let aLeft = h * e10 + h * e00, aRight = h * e11 + h * e01
+    return h * aRight + h * aLeft
+}
+
+/// pywt `idwt2` of one coefficient set (axis 1 on both halves, then axis 0): `(o00, o01, o10, o11)`.
+@inline(__always)
+private func haarGroupSynthesis(_ aa: Double, _ ad: Double, _ da: Double, _ dd: Double)
+    -> (Double, Double, Double, Double) {
+    let aLeft = (0 + h * aa) + h * ad, aRight = (0 + h * aa) + (-h) * ad
+    let dLeft = (0 + h * da) + h * dd, dRight = (0 + h * da) + (-h) * dd
+    return ((0 + h * aLeft) + h * dLeft, (0 + h * aRight) + h * dRight,
+            (0 + h * aLeft) + (-h) * dLeft, (0 + h * aRight) + (-h) * dRight)
+}
+
+/// Replaces the `n×n` plane at `src` by its `n/2 × n/2` approximation at `dst`.
+@inline(__always)
+private func haarApproxPlane(_ src: UnsafePointer<Double>, side n: Int, _ dst: UnsafeMutablePointer<Double>) {
+    let m = n / 2
+    for r in 0..<m {
+        let top = src + 2 * r * n, bottom = top + n
+        for c in 0..<m {
+            dst[r * m + c] = haarGroupApprox(top[2 * c], top[2 * c + 1], bottom[2 * c], bottom[2 * c + 1])
+        }
     }
-    return approx.values
+}
+
+/// `whashLowBand` of the `side×side` plane `grey / 255`, bit-identical, computed one output cell at a time.
+/// - Complexity: O(side²) time, O((side >> 3)²) memory.
+func whashLowBandBlocked(_ grey: UnsafePointer<UInt8>, side: Int, level: Int) -> [Double] {
+    let block = 1 << level
+    let cells = side / block  // 8 except for images under 8 pixels, which imagehash upsamples to 8
+    // Approximation pyramids of one block: level k at offset pyramidOffset(k), side block >> k.
+    var offsets = [0]
+    for k in 0...level { offsets.append(offsets[k] + (block >> k) * (block >> k)) }
+    let source = UnsafeMutablePointer<Double>.allocate(capacity: offsets[level + 1])
+    let rebuilt = UnsafeMutablePointer<Double>.allocate(capacity: offsets[level + 1])
+    defer { source.deallocate(); rebuilt.deallocate() }
+
+    /// The source block's approximations at levels 0 (pixels / 255) through `level`.
+    func analyseBlock(_ bi: Int, _ bj: Int) {
+        for r in 0..<block {
+            let row = grey + (bi * block + r) * side + bj * block
+            for c in 0..<block { source[r * block + c] = Double(row[c]) / 255 }
+        }
+        for k in 0..<level {
+            haarApproxPlane(source + offsets[k], side: block >> k, source + offsets[k + 1])
+        }
+    }
+
+    // Pass 1: the approximation of every block at `level`, then the coarse top-LL removal on that grid.
+    var coarse = [Double](repeating: 0, count: cells * cells)
+    for bi in 0..<cells {
+        for bj in 0..<cells {
+            analyseBlock(bi, bj)
+            coarse[bi * cells + bj] = source[offsets[level]]
+        }
+    }
+    let coarseRebuilt = haarRemoveTopLL(DoublePlane(values: coarse, rows: cells, cols: cells)).values
+
+    // Pass 2: per block, synthesise from the coarse value down to pixels with the block's own details, then
+    // analyse the rebuilt pixels back up to one value.
+    var out = [Double](repeating: 0, count: cells * cells)
+    for bi in 0..<cells {
+        for bj in 0..<cells {
+            analyseBlock(bi, bj)
+            rebuilt[offsets[level]] = coarseRebuilt[bi * cells + bj]
+            var k = level
+            while k > 0 {
+                let n = block >> k  // side at level k; level k − 1 has side 2n
+                let fine = source + offsets[k - 1], parent = rebuilt + offsets[k], child = rebuilt + offsets[k - 1]
+                for r in 0..<n {
+                    for c in 0..<n {
+                        let f = fine + 2 * r * (2 * n) + 2 * c
+                        let (_, ad, da, dd) = haarGroup(f[0], f[1], f[2 * n], f[2 * n + 1])
+                        let (o00, o01, o10, o11) = haarGroupSynthesis(parent[r * n + c], ad, da, dd)
+                        let o = child + 2 * r * (2 * n) + 2 * c
+                        o[0] = o00; o[1] = o01; o[2 * n] = o10; o[2 * n + 1] = o11
+                    }
+                }
+                k -= 1
+            }
+            for k in 0..<level {
+                haarApproxPlane(rebuilt + offsets[k], side: block >> k, rebuilt + offsets[k + 1])
+            }
+            out[bi * cells + bj] = rebuilt[offsets[level]]
+        }
+    }
+    return out
 }
