@@ -6,9 +6,9 @@ import PerceptualHash
 /// The hashes objtrace keeps for every catalogue crop and tip photo, for matching in any orientation.
 ///
 /// PDQ and its 8 dihedral hashes come from the PDQ DCT (bit-exact with the reference). pHash and dHash are
-/// kept for the upright image (bit-exact with imagehash) plus the 7 other dihedral orientations, computed
-/// from a ≤ 512 px preview: a rotated or mirrored tip photo then meets two independent hash families, which
-/// the matcher's confirm tier requires.
+/// kept for the upright image (bit-exact with imagehash) plus the 7 other dihedral orientations, computed by
+/// transforming the small resized grid: a rotated or mirrored tip photo then meets two independent hash
+/// families, which the matcher's confirm tier requires.
 public struct MatchHashes: Sendable, Equatable {
     /// PDQ of the upright image and its quality.
     public var pdq: PDQHash
@@ -25,20 +25,14 @@ public struct MatchHashes: Sendable, Equatable {
 
     /// Hashes an upright raster.
     public init(upright raster: Raster) {
-        let results = computeHashes(raster, [.pdq8, .phash, .dhash])
+        let results = computeHashes(raster, [.pdq8])
         let dihedral = results.pdqDihedral ?? PDQDihedralHashes(hashes: Array(repeating: .zero, count: 8), quality: 0)
         pdq = dihedral.original
         pdqDihedral = dihedral.hashes
-        let preview = raster.thumbnail(maxSide: 512)
-        var ph: [Hash64] = [results.phash ?? Hash64(value: 0)]
-        var dh: [Hash64] = [results.dhash ?? Hash64(value: 0)]
-        for orientation in Self.dihedralOrientations.dropFirst() {
-            let turned = preview.applying(orientation)
-            ph.append((try? perceptualHash(turned)) ?? Hash64(value: 0))
-            dh.append((try? differenceHash(turned)) ?? Hash64(value: 0))
-        }
-        phash = ph
-        dhash = dh
+        // Dihedral variants from the small resized grids (entry 0 bit-exact with imagehash); an empty raster
+        // has no hashes, which the matcher treats as uninformative.
+        phash = (try? perceptualHashDihedral(raster)) ?? Array(repeating: Hash64(value: 0), count: 8)
+        dhash = (try? differenceHashDihedral(raster)) ?? Array(repeating: Hash64(value: 0), count: 8)
     }
 
     /// Rebuilds from stored records (see `records`); nil when something is missing.
