@@ -46,6 +46,8 @@ public enum AuditAction: String, CaseIterable, Sendable {
     case matchRecord = "match.record"
     /// A setting (e.g. the calibrated match policy) was changed.
     case settingSet = "setting.set"
+    /// An external hash list was imported as a named bank.
+    case bankImport = "bank.import"
 }
 
 /// A JSON value for audit details, written canonically (sorted keys, no spaces).

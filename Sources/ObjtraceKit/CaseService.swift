@@ -18,6 +18,7 @@ public final class CaseService {
     /// Decoder limits for catalogue crops and tip photos.
     public var decodeOptions = DecodeOptions()
     private var engineCache: MatchEngine?
+    private var bankCache: [BankHash]?
 
     /// Opens the store at `path`; commands other than `init` require an up-to-date schema.
     public init(path: String, requireSchema: Bool = true, durability: CaseStore.Durability = .full) throws {
@@ -95,6 +96,8 @@ public final class CaseService {
         public var hadDeviceSerial: Bool
         public var removedMetadata: [String]
         public var matches: [ImageMatch]
+        /// Banks (e.g. an allow-list of ubiquitous images) this photo matched; its matches are then suppressed.
+        public var bankHits: [String] = []
     }
 
     /// Submits one tip: photos are metadata-stripped, hashed and auto-matched against published objects' crops
@@ -141,7 +144,10 @@ public final class CaseService {
             }
             var best = 0.0
             for ((path, image, report), photoID) in zip(photos, result.photoIDs) {
-                let matches = engine.match(image.hashes) { $0.subject == .tip(result.tipID) }
+                let hits = try bankHits(image.hashes)
+                // A photo of something on an allow-list (sold everywhere, stock imagery) is no lead: its matches
+                // are not recorded and do not raise the tip in the queue.
+                let matches = hits.isEmpty ? engine.match(image.hashes) { $0.subject == .tip(result.tipID) } : []
                 try store.recordMatches(matches.map { m in
                     StoredMatch(tipPhotoID: photoID, tipID: result.tipID, reference: m.reference.owner,
                                 object: { if case .object(let c) = m.reference.subject { return c } else { return nil } }(),
@@ -154,7 +160,7 @@ public final class CaseService {
                 }
                 reports.append(PhotoReport(path: path, originalSHA256: image.originalSHA256, workingSHA256: image.storedSHA256,
                                            hadGPS: image.exif.hasGPS, hadDeviceSerial: image.exif.hasDeviceSerial,
-                                           removedMetadata: report.removed, matches: matches))
+                                           removedMetadata: report.removed, matches: matches, bankHits: hits))
                 let ref = ReferenceImage(owner: .tipPhoto(photoID), subject: .tip(result.tipID), sha256: image.storedSHA256,
                                          hashes: image.hashes)
                 newRefs.append(ref)
@@ -242,6 +248,38 @@ public final class CaseService {
     }
 
     // MARK: - Matching
+
+    /// Names of the banks whose hashes `hashes` matches (PDQ in any orientation, or pHash/dHash), within the
+    /// policy's thresholds.
+    /// - Complexity: O(bank hashes); banks are small allow-/watch-lists.
+    public func bankHits(_ hashes: MatchHashes) throws -> [String] {
+        if bankCache == nil { bankCache = try store.bankHashes() }
+        let policy = try matchPolicy()
+        func t(_ a: String) -> Int { policy.thresholds[Matching.HashAlgorithm(rawValue: a)] ?? -1 }
+        var hits = Set<String>()
+        for b in bankCache ?? [] where !hits.contains(b.bank) {
+            switch b.algo {
+            case "pdq":
+                guard hashes.pdq.quality >= 50, let h = Hash256(hex: b.hex) else { continue }
+                if hashes.pdqDihedral.contains(where: { $0.distance(to: h) <= t("pdq") }) { hits.insert(b.bank) }
+            case "phash", "dhash":
+                guard let h = Hash64(hex: b.hex) else { continue }
+                let mine = b.algo == "phash" ? hashes.phash : hashes.dhash
+                guard MatchEngine.isInformative(mine[0]), MatchEngine.isInformative(h) else { continue }
+                if mine.contains(where: { $0.distance(to: h) <= t(b.algo) }) { hits.insert(b.bank) }
+            default:
+                continue
+            }
+        }
+        return hits.sorted()
+    }
+
+    /// Imports a hash list as a named bank.
+    public func importBank(name: String, kind: String, entries: [HashListEntry], source: String, by analyst: AnalystID) throws -> Int {
+        bankCache = nil
+        return try store.importBank(name: name, kind: kind, hashes: entries.map { ($0.algo, $0.hex, $0.label ?? "") },
+                                    source: source, by: analyst)
+    }
 
     /// The stored match policy, or the shipped defaults.
     public func matchPolicy() throws -> MatchPolicy {

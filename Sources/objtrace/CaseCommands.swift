@@ -302,6 +302,7 @@ enum TipOutput {
             photo.add("hadDeviceSerial", p.hadDeviceSerial)
             photo.add("removedMetadata", p.removedMetadata)
             photo.add("matches", p.matches.map(MatchOutput.json))
+            if !p.bankHits.isEmpty { photo.add("suppressedByBanks", p.bankHits) }
             return photo
         })
         return line

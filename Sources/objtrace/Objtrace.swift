@@ -11,7 +11,8 @@ struct Objtrace: ParsableCommand {
         abstract: "Perceptual hashing, matching and case work for Trace-an-Object victim identification.",
         subcommands: [
             Inspect.self, Hash.self, Match.self, Init.self, ObjectCommand.self, TipCommand.self, Queue.self, Review.self,
-            CandidateCommand.self, Refer.self, Audit.self, Stats.self, Calibrate.self,
+            CandidateCommand.self, Refer.self, Audit.self, Stats.self, Calibrate.self, Export.self, ImportCommand.self,
+            Sheet.self,
         ]
     )
 }
