@@ -19,6 +19,17 @@ public final class CaseService {
     public var decodeOptions = DecodeOptions()
     private var engineCache: MatchEngine?
     private var bankCache: [BankHash]?
+    private var localCache: LocalSearch?
+    /// Whether tip photos are also searched with local features (finds objects that are only part of a photo).
+    public var useLocalFeatures = true
+
+    /// The local-feature search over the published catalogue (loaded once).
+    public func localSearch() throws -> LocalSearch {
+        if let localCache { return localCache }
+        let search = try LocalSearch(service: self)
+        localCache = search
+        return search
+    }
 
     /// Opens the store at `path`; commands other than `init` require an up-to-date schema.
     public init(path: String, requireSchema: Bool = true, durability: CaseStore.Durability = .full) throws {
@@ -46,19 +57,25 @@ public final class CaseService {
                 throw InputError("\(path): \(error)")
             }
         }
-        for (_, image) in prepared { try blobs.put(image.storedBytes) }
+        var featureBlobs: [String] = []
+        for (_, image) in prepared {
+            try blobs.put(image.storedBytes)
+            featureBlobs.append(try blobs.put(LocalSearch.features(image.upright).serialized()))
+        }
         let result = try store.database.transaction {
             let object = try store.addObject(code: code, title: title, category: category, question: question, notes: notes,
                                              by: analyst)
             var crops: [StoredCrop] = []
-            for (_, image) in prepared {
+            for ((_, image), featureBlob) in zip(prepared, featureBlobs) {
                 let crop = try ObjectCrop(sha256: SHA256Hex(image.storedSHA256), width: image.width, height: image.height)
+                let records = try image.hashes.records() + [try HashRecord(algo: LocalSearch.recordName, hex: featureBlob)]
                 crops.append(try store.addCrop(to: code, crop: crop, storedPath: blobs.url(for: image.storedSHA256).path,
-                                               hashes: try image.hashes.records(), by: analyst))
+                                               hashes: records, by: analyst))
             }
             return (try store.object(code), crops)
         }
         engineCache = nil
+        localCache = nil
         return result
     }
 
@@ -148,13 +165,18 @@ public final class CaseService {
                 // A photo of something on an allow-list (sold everywhere, stock imagery) is no lead: its matches
                 // are not recorded and do not raise the tip in the queue.
                 let matches = hits.isEmpty ? engine.match(image.hashes) { $0.subject == .tip(result.tipID) } : []
-                try store.recordMatches(matches.map { m in
+                var rows = matches.map { m in
                     StoredMatch(tipPhotoID: photoID, tipID: result.tipID, reference: m.reference.owner,
                                 object: { if case .object(let c) = m.reference.subject { return c } else { return nil } }(),
                                 referenceTip: { if case .tip(let t) = m.reference.subject { return t } else { return nil } }(),
                                 algos: m.assessment.agreeing.map(\.rawValue), distances: m.distances, transform: m.transform,
                                 tier: m.assessment.tier.description, strength: m.assessment.strength)
-                }, by: analyst)
+                }
+                if hits.isEmpty, useLocalFeatures { rows = try mergeLocal(rows, photo: image, photoID: photoID, tip: result.tipID) }
+                try store.recordMatches(rows, by: analyst)
+                for row in rows where row.algos == ["local"] || row.algos.contains("local") {
+                    if row.object != nil { best = max(best, row.strength + (row.tier == "confirm" ? 1 : 0)) }
+                }
                 for m in matches where m.reference.owner.kind == "object_crop" {
                     best = max(best, m.assessment.strength + (m.assessment.tier == .confirm ? 1 : 0))
                 }
@@ -172,6 +194,29 @@ public final class CaseService {
         for ref in newRefs { engine.add(ref) }
         engineCache = engine
         return TipReport(tipID: result.tipID, outcome: result.outcome, photos: reports)
+    }
+
+    /// Adds local-feature evidence: a verified local match confirms a suggest-tier hash match of the same
+    /// object, or stands alone as a suggest-tier match with the matched region.
+    func mergeLocal(_ rows: [StoredMatch], photo: IngestedImage, photoID: Int64, tip: TipID) throws -> [StoredMatch] {
+        var rows = rows
+        for hit in try localSearch().search(photo.upright) {
+            let strength = min(1, hit.match.score / 40)
+            if let i = rows.firstIndex(where: { $0.object == hit.object }) {
+                let r = rows[i]
+                var distances = r.distances
+                distances["local-inliers"] = hit.match.inliers
+                rows[i] = StoredMatch(tipPhotoID: r.tipPhotoID, tipID: r.tipID, reference: r.reference, object: r.object,
+                                      referenceTip: nil, algos: r.algos + ["local"], distances: distances, transform: r.transform,
+                                      tier: "confirm", strength: max(r.strength, strength), region: hit.regionText)
+            } else {
+                rows.append(StoredMatch(tipPhotoID: photoID, tipID: tip, reference: .objectCrop(hit.cropID), object: hit.object,
+                                        referenceTip: nil, algos: ["local"], distances: ["local-inliers": hit.match.inliers],
+                                        transform: hit.match.mirrored ? "mirrored" : "orig", tier: "suggest", strength: strength,
+                                        region: hit.regionText))
+            }
+        }
+        return rows
     }
 
     /// The objects a tip concerns: the one it names, the one it is linked to, and those its photos matched.

@@ -81,6 +81,7 @@ public enum Reports {
         for (k, v) in m.distances.sorted(by: { $0.key < $1.key }) { d.add(k, v) }
         line.add("distances", d)
         line.add("transform", m.transform)
+        if let r = m.region { line.add("region", r) }
         return line
     }
 

@@ -27,6 +27,7 @@ struct Match: ParsableCommand {
         abstract: "Ad-hoc query of photos against the published catalogue (no tip is created).",
         discussion: "Prints {\"path\", \"matches\": [{\"object\", \"algo\", \"distance\", \"tier\", …}]} per file.")
     @OptionGroup var options: StoreOptions
+    @Flag(help: "Also search with local features (finds an object that is only part of the photo).") var local = false
     @Argument var paths: [String]
 
     func run() throws {
@@ -34,6 +35,7 @@ struct Match: ParsableCommand {
         try caseCommand {
             let service = try options.open()
             let engine = try service.matchEngine()
+            let localSearch = local ? try service.localSearch() : nil
             for entry in InputFiles.expand(paths) {
                 var line = JSONLine()
                 switch entry {
@@ -44,7 +46,19 @@ struct Match: ParsableCommand {
                     do {
                         let image = try IngestedImage.prepare(try InputFiles.read(path), stripMetadata: false)
                         let matches = engine.match(image.hashes).filter { $0.reference.owner.kind == "object_crop" }
-                        line.add("matches", matches.map(MatchOutput.json))
+                        var out = matches.map(MatchOutput.json)
+                        for hit in localSearch?.search(image.upright) ?? [] {
+                            var m = JSONLine()
+                            m.add("object", hit.object.value)
+                            m.add("algo", "local")
+                            m.add("inliers", hit.match.inliers)
+                            m.add("score", (hit.match.score * 10).rounded() / 10)
+                            m.add("mirrored", hit.match.mirrored)
+                            m.add("region", hit.match.region.map { [String(format: "%.1f", $0.x), String(format: "%.1f", $0.y)].joined(separator: ",") })
+                            m.add("tier", "suggest")
+                            out.append(m)
+                        }
+                        line.add("matches", out)
                         ok += 1
                     } catch {
                         line.add("error", describe(error))

@@ -24,6 +24,7 @@ struct CaseWorkflowTests {
     @Test func fullWorkflow() throws {
         let (service, dir) = try temporaryService()
         defer { try? FileManager.default.removeItem(at: dir) }
+        service.useLocalFeatures = false  // covered by localFeatureAutoMatch; keeps this bulk test fast
         let iconic = SharedData.files(under: "dev/products/grocery").filter { $0.lastPathComponent.contains("_iconic_") }
         #expect(iconic.count >= 3)
         let codes = try (1...3).map { try ObjectCode("TAO-2026-10\($0)") }
@@ -100,6 +101,30 @@ struct CaseWorkflowTests {
             #expect(sha256Hex(bytes) == sha)
         }
         #expect(try service.store.verifyAudit() == .ok(count: try service.store.auditLog().count))
+    }
+
+    @Test("A tip photo showing the object inside a scene is auto-matched by local features, with its region")
+    func localFeatureAutoMatch() throws {
+        let (service, dir) = try temporaryService()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let code = try ObjectCode("TAO-2026-201")
+        _ = try service.addObject(code: code, title: "box", category: .packaging, question: "?", notes: "",
+                                  images: [SharedData.url("dev/known_pairs/opencv/box.png").path], by: alice)
+        _ = try service.store.approve(code, by: alice)
+        _ = try service.store.approve(code, by: bob)
+        _ = try service.store.publish(code, by: bob)
+        var input = CaseService.TipInput()
+        input.photos = [SharedData.url("dev/known_pairs/opencv/box_in_scene.png").path]
+        let result = try service.submitTip(input, by: alice)
+        let matches = try service.store.matches(tip: result.tipID)
+        let local = try #require(matches.first { $0.algos.contains("local") })
+        #expect(local.object == code)
+        #expect((local.distances["local-inliers"] ?? 0) >= 8)
+        #expect(local.region?.split(separator: ";").count == 4)
+        // An unrelated photo gets no local match.
+        input.photos = [SharedData.url("dev/photos/opencv_fruits.jpg").path]
+        let other = try service.submitTip(input, by: alice)
+        #expect(try service.store.matches(tip: other.tipID).isEmpty)
     }
 
     @Test("A tip photo with GPS EXIF: stored copy has none, original SHA-256 kept, flag set")
