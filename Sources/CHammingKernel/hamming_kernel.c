@@ -1,2 +1,135 @@
 #include "hamming_kernel.h"
-int ot_popcount64(uint64_t x) { return __builtin_popcountll(x); }
+
+// Runtime CPU dispatch: one clone per target, chosen by an ifunc resolver at load time. The default x86-64
+// build has no POPCNT instruction, and unsafeFlags would break packages that depend on objtrace.
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__)) && defined(__linux__)
+#define OT_CLONES __attribute__((target_clones("arch=x86-64-v3", "popcnt", "default")))
+#else
+#define OT_CLONES
+#endif
+
+#define OT_INLINE static inline __attribute__((always_inline))
+
+OT_INLINE int d256(const uint64_t *a, const uint64_t *b) {
+    return __builtin_popcountll(a[0] ^ b[0]) + __builtin_popcountll(a[1] ^ b[1])
+         + __builtin_popcountll(a[2] ^ b[2]) + __builtin_popcountll(a[3] ^ b[3]);
+}
+
+OT_INLINE uint32_t substring(const uint64_t *code, uint32_t offset, uint32_t length) {
+    uint32_t w = offset >> 6, b = offset & 63;
+    uint64_t v = code[w] >> b;
+    if (b + length > 64) v |= code[w + 1] << (64 - b);
+    return (uint32_t)(v & ((length >= 32) ? 0xffffffffull : ((1ull << length) - 1)));
+}
+
+OT_CLONES int ot_popcount64(uint64_t x) { return __builtin_popcountll(x); }
+
+OT_CLONES int ot_hamming256(const uint64_t *a, const uint64_t *b) { return d256(a, b); }
+
+uint32_t ot_substring(const uint64_t *code, uint32_t offset, uint32_t length) {
+    return substring(code, offset, length);
+}
+
+OT_CLONES void ot_distances256(const uint64_t *codes, size_t n, const uint64_t *query, uint16_t *out) {
+    const uint64_t q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3];
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t *c = codes + 4 * i;
+        out[i] = (uint16_t)(__builtin_popcountll(c[0] ^ q0) + __builtin_popcountll(c[1] ^ q1)
+                          + __builtin_popcountll(c[2] ^ q2) + __builtin_popcountll(c[3] ^ q3));
+    }
+}
+
+OT_CLONES void ot_distances64(const uint64_t *codes, size_t n, uint64_t query, uint16_t *out) {
+    for (size_t i = 0; i < n; i++) out[i] = (uint16_t)__builtin_popcountll(codes[i] ^ query);
+}
+
+OT_CLONES size_t ot_scan_within256(const uint64_t *codes, size_t n, const uint64_t *query, int radius,
+                                   uint32_t *out_index, uint16_t *out_distance, size_t capacity) {
+    const uint64_t q0 = query[0], q1 = query[1], q2 = query[2], q3 = query[3];
+    size_t found = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t *c = codes + 4 * i;
+        int d = __builtin_popcountll(c[0] ^ q0) + __builtin_popcountll(c[1] ^ q1)
+              + __builtin_popcountll(c[2] ^ q2) + __builtin_popcountll(c[3] ^ q3);
+        if (d <= radius) {
+            if (found < capacity) { out_index[found] = (uint32_t)i; out_distance[found] = (uint16_t)d; }
+            found++;
+        }
+    }
+    return found;
+}
+
+OT_CLONES size_t ot_scan_within64(const uint64_t *codes, size_t n, uint64_t query, int radius,
+                                  uint32_t *out_index, uint16_t *out_distance, size_t capacity) {
+    size_t found = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = __builtin_popcountll(codes[i] ^ query);
+        if (d <= radius) {
+            if (found < capacity) { out_index[found] = (uint32_t)i; out_distance[found] = (uint16_t)d; }
+            found++;
+        }
+    }
+    return found;
+}
+
+// The per-table search radius from Norouzi et al.'s refined pigeonhole: with r = s*m + a (0 <= a < m), a code
+// within r of the query is within s of it on one of the first a+1 substrings or within s-1 on one of the rest.
+OT_INLINE int table_radius(int radius, uint32_t m, uint32_t j) {
+    int s = radius / (int)m, a = radius % (int)m;
+    return (int)j <= a ? s : s - 1;
+}
+
+OT_INLINE size_t mih_search(const ot_mih_tables *t, const uint64_t *query, int radius, uint32_t words,
+                            uint32_t *out_index, uint16_t *out_distance, size_t capacity, size_t *candidates) {
+    size_t found = 0, visited = 0;
+    const uint32_t m = t->tables;
+    for (uint32_t j = 0; j < m; j++) {
+        int rj = table_radius(radius, m, j);
+        if (rj < 0) continue;
+        const uint32_t len = t->sub_length[j];
+        if (rj > (int)len) rj = (int)len;
+        const uint32_t qkey = substring(query, t->sub_offset[j], len);
+        const uint32_t *offs = t->bucket_offsets + t->bucket_base[j];
+        const uint32_t *ents = t->entries + (size_t)j * t->count;
+        const uint64_t limit = 1ull << len;
+        for (int k = 0; k <= rj; k++) {
+            // Enumerate every len-bit mask with k bits set (Gosper's hack), i.e. every key at distance k.
+            uint64_t mask = (k == 0) ? 0 : ((1ull << k) - 1);
+            while (mask < limit) {
+                const uint32_t key = qkey ^ (uint32_t)mask;
+                const uint32_t lo = offs[key], hi = offs[key + 1];
+                visited += hi - lo;
+                for (uint32_t e = lo; e < hi; e++) {
+                    const uint32_t pos = ents[e];
+                    const uint64_t *c = t->codes + (size_t)pos * words;
+                    int d = (words == 4) ? d256(c, query) : __builtin_popcountll(c[0] ^ query[0]);
+                    if (d > radius) continue;
+                    // Report each hit from the first table where the pigeonhole guarantees it is found.
+                    int earlier = 0;
+                    for (uint32_t i = 0; i < j && !earlier; i++) {
+                        int ri = table_radius(radius, m, i);
+                        if (ri < 0) continue;
+                        uint32_t sk = substring(c, t->sub_offset[i], t->sub_length[i]);
+                        uint32_t qk = substring(query, t->sub_offset[i], t->sub_length[i]);
+                        if (__builtin_popcount(sk ^ qk) <= ri) earlier = 1;
+                    }
+                    if (earlier) continue;
+                    if (found < capacity) { out_index[found] = pos; out_distance[found] = (uint16_t)d; }
+                    found++;
+                }
+                if (k == 0) break;
+                const uint64_t low = mask & (~mask + 1), ripple = mask + low;
+                mask = (((ripple ^ mask) >> 2) / low) | ripple;
+            }
+        }
+    }
+    if (candidates) *candidates = visited;
+    return found;
+}
+
+OT_CLONES size_t ot_mih_search(const ot_mih_tables *t, const uint64_t *query, int radius,
+                               uint32_t *out_index, uint16_t *out_distance, size_t capacity, size_t *candidates) {
+    // Separate instantiations so the word count is a compile-time constant in the hot loop.
+    if (t->words == 4) return mih_search(t, query, radius, 4, out_index, out_distance, capacity, candidates);
+    return mih_search(t, query, radius, 1, out_index, out_distance, capacity, candidates);
+}

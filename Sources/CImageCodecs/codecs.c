@@ -388,3 +388,70 @@ int ot_png_decode(ot_png *p, uint8_t *out, char *message) {
 }
 
 void ot_png_close(ot_png *p) { ot_png_destroy(p); }
+
+/* --------------------------------------------------------------------------------------- PNG encoding */
+
+struct ot_png_sink {
+    uint8_t *data;
+    size_t size, capacity;
+    int failed;
+};
+
+static void ot_png_write(png_structp png, png_bytep bytes, png_size_t length) {
+    struct ot_png_sink *sink = (struct ot_png_sink *)png_get_io_ptr(png);
+    if (sink->size + length > sink->capacity) {
+        size_t capacity = sink->capacity ? sink->capacity : 4096;
+        while (capacity < sink->size + length) capacity *= 2;
+        uint8_t *grown = (uint8_t *)realloc(sink->data, capacity);
+        if (!grown) {
+            sink->failed = 1;
+            png_error(png, "out of memory");
+        }
+        sink->data = grown;
+        sink->capacity = capacity;
+    }
+    memcpy(sink->data + sink->size, bytes, length);
+    sink->size += length;
+}
+
+static void ot_png_flush(png_structp png) { (void)png; }
+
+int ot_png_encode(const uint8_t *pixels, int width, int height, int components, uint8_t **out, size_t *out_size,
+                  char *message) {
+    struct ot_png_sink sink = {0};
+    ot_png state;
+    memset(&state, 0, sizeof state);
+    *out = NULL;
+    *out_size = 0;
+    if (width <= 0 || height <= 0 || (components != 1 && components != 3)) {
+        ot_copy_message(message, "invalid image for PNG encoding");
+        return OT_ERR_UNSUPPORTED;
+    }
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &state, ot_png_error, ot_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        if (png) png_destroy_write_struct(&png, NULL);
+        ot_copy_message(message, "out of memory");
+        return OT_ERR_MEMORY;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(sink.data);
+        ot_copy_message(message, state.message);
+        return sink.failed ? OT_ERR_MEMORY : OT_ERR_CORRUPT;
+    }
+    png_set_write_fn(png, &sink, ot_png_write, ot_png_flush);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8,
+                 components == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    const size_t stride = (size_t)width * (size_t)components;
+    for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(pixels + (size_t)y * stride));
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    *out = sink.data;
+    *out_size = sink.size;
+    return OT_OK;
+}
+
+void ot_free(void *p) { free(p); }

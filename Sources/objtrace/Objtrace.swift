@@ -9,7 +9,7 @@ struct Objtrace: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "objtrace",
         abstract: "Perceptual hashing, matching and case work for Trace-an-Object victim identification.",
-        subcommands: [Inspect.self]
+        subcommands: [Inspect.self, Hash.self]
     )
 }
 
@@ -20,3 +20,25 @@ func emit(_ line: String) {
 
 /// Exit codes shared by the batch commands: 0 when anything succeeded, 1 when nothing did.
 func batchExit(succeeded: Int) -> ExitCode { succeeded > 0 ? .success : ExitCode(1) }
+
+/// Writes one line to stderr.
+func report(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal (quiet when piped or redirected).
+struct TerminalProgress {
+    private var line = ProgressLine()
+    private let enabled = isatty(2) != 0
+    private var drawn = false
+
+    mutating func update(done: Int, total: Int) {
+        guard enabled, let text = line.update(done: done, total: total) else { return }
+        FileHandle.standardError.write(Data(("\r" + text).utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -223,3 +223,18 @@ struct MutationTests {
         #expect(images > 0 && errors > 0)
     }
 }
+
+@Suite("PNG encoding")
+struct PNGEncodingTests {
+    @Test("libpng-encoded thumbnails decode back to the same pixels", arguments: [1, 3])
+    func roundTrip(channels: Int) throws {
+        var rng = SeededRandom(seed: UInt64(channels))
+        let raster = Raster(width: 37, height: 21, channels: channels,
+                            pixels: (0..<(37 * 21 * channels)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let png = try PNGEncoder.encode(raster)
+        #expect(ImageFormat.sniff(png) == .png)
+        #expect(try ImageDecoder.decode(png).raster == raster)
+        let thumb = raster.thumbnail(maxSide: 10)
+        #expect(thumb.width == 10 && thumb.height == 5)
+    }
+}

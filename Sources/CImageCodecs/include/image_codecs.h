@@ -84,6 +84,16 @@ int ot_png_decode(ot_png *png, uint8_t *out, char *message);
 
 void ot_png_close(ot_png *png);
 
+/*
+ * Encodes 8-bit grey (components 1) or RGB (components 3) pixels as a PNG in memory. On success returns
+ * OT_OK and sets *out (free with ot_free) and *out_size.
+ */
+int ot_png_encode(const uint8_t *pixels, int width, int height, int components, uint8_t **out, size_t *out_size,
+                  char *message);
+
+/* Frees memory returned by the encoders. */
+void ot_free(void *p);
+
 #ifdef __cplusplus
 }
 #endif

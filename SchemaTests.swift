@@ -1,0 +1,93 @@
+import CaseWork
+import Foundation
+import Store
+import Testing
+
+@Suite struct SchemaTests {
+    @Test func migratesFromEmpty() throws {
+        let t = try TempStore(migrate: false)
+        #expect(try t.store.schemaVersion() == 0)
+        #expect(try t.store.migrate() == CaseStore.latestSchemaVersion)
+        #expect(try t.store.schemaVersion() == CaseStore.latestSchemaVersion)
+        #expect(try t.store.migrate() == 0)  // idempotent
+        let tables = Set(try t.db.query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) })
+        for name in ["objects", "object_approvals", "object_crops", "hashes", "tips", "tip_claims", "tip_photos",
+                     "candidates", "candidate_support", "reviews", "audit_log", "import_progress", "banks", "bank_hashes"] {
+            #expect(tables.contains(name), "missing table \(name)")
+        }
+        let first = try #require(try t.store.auditLog().first)
+        #expect(first.seq == 1 && first.action == "schema.migrate" && first.prevHash == AuditEntry.genesisHash)
+        #expect(try t.store.verifyAudit() == .ok(count: 1))
+    }
+
+    @Test func walAndForeignKeysAreOn() throws {
+        let t = try TempStore()
+        #expect(try t.db.queryFirst("PRAGMA journal_mode") { $0.text(0) } == "wal")
+        #expect(try t.db.queryFirst("PRAGMA foreign_keys") { $0.int(0) } == 1)
+        #expect(FileManager.default.fileExists(atPath: t.path + "-wal"))
+        // A dangling reference is refused by SQLite itself.
+        do {
+            try t.db.run("INSERT INTO object_crops (object_id, sha256, width, height, path) VALUES (999, ?, 1, 1, 'x')",
+                         [try sha("x").value])
+            Issue.record("foreign key not enforced")
+        } catch let e as StoreError {
+            #expect(e.kind == .sqlite && e.resultCode == 787)  // SQLITE_CONSTRAINT_FOREIGNKEY
+            #expect(e.sql?.contains("INSERT INTO object_crops") == true)
+        }
+    }
+
+    @Test func reopeningKeepsDataAndSettings() throws {
+        let t = try TempStore()
+        try t.published("TAO-2026-001")
+        let again = try CaseStore(path: t.path)
+        #expect(try again.schemaVersion() == CaseStore.latestSchemaVersion)
+        #expect(try again.object(ObjectCode("TAO-2026-001")).state == .published)
+        #expect(try again.database.queryFirst("PRAGMA foreign_keys") { $0.int(0) } == 1)
+    }
+
+    @Test func newerSchemaIsRefused() throws {
+        let t = try TempStore()
+        try t.db.execute("PRAGMA user_version = 99")
+        #expect(throws: StoreError.self) { try t.store.migrate() }
+    }
+
+    @Test func sqlConstraintsBackTheDomain() throws {
+        let t = try TempStore()
+        try t.draft("TAO-2026-002")
+        try t.store.approve(ObjectCode("TAO-2026-002"), by: Ana.alice)
+        // Four-eyes trigger: one approval on file is not enough even for raw SQL.
+        #expect(throws: StoreError.self) { try t.db.run("UPDATE objects SET state = 'approved'") }
+        // The same analyst cannot be on file twice.
+        #expect(throws: StoreError.self) {
+            try t.db.run("INSERT INTO object_approvals (object_id, ordinal, analyst) VALUES (1, 5, 'alice')")
+        }
+        // A contact without opt-in is refused.
+        #expect(throws: StoreError.self) {
+            try t.db.run("INSERT INTO tips (received_day, channel, language, text, state, contact_opt_in, contact, content_sha256) VALUES ('2026-11-29','cli','en','x','received',0,'me@x',?)",
+                         [try sha("c").value])
+        }
+        // Hashes need an existing owner.
+        #expect(throws: StoreError.self) {
+            try t.store.recordHashes([HashRecord(algo: "phash", hex: "0011223344556677")], for: .tipPhoto(42), by: Ana.alice)
+        }
+        // Append-only triggers.
+        for sql in ["UPDATE audit_log SET analyst = 'mallory'", "DELETE FROM audit_log", "DELETE FROM reviews"] {
+            do {
+                try t.db.run(sql)
+                Issue.record("\(sql) was allowed")
+            } catch let e as StoreError {
+                #expect(e.primaryResultCode == 19 && e.message.contains("append-only"))  // SQLITE_CONSTRAINT
+            }
+        }
+    }
+
+    @Test func bindingRoundTripsValues() throws {
+        let t = try TempStore()
+        try t.db.execute("CREATE TEMP TABLE v (a ANY)")
+        let values: [SQLValue] = [.null, .integer(-7), .real(2.5), .text(""), .text("a\u{0}b é"), .blob([0, 1, 255]), .blob([])]
+        for v in values { try t.db.run("INSERT INTO v (a) VALUES (?)", [v]) }
+        let back = try t.db.query("SELECT a FROM v ORDER BY rowid") { $0.value(0) }
+        #expect(back == values)
+        #expect(throws: StoreError.self) { try t.db.run("INSERT INTO v (a) VALUES (?)", []) }
+    }
+}

@@ -1,1 +1,0 @@
-// CaseWork: work in progress.

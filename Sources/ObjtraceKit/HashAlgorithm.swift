@@ -1,0 +1,94 @@
+import Foundation
+import ImageDecoding
+import PerceptualHash
+
+/// The hash algorithms by their CLI and storage names.
+public enum HashAlgorithm: String, Sendable, CaseIterable, Codable {
+    case pdq, pdq8, phash, dhash, ahash, whash
+
+    /// The request flag for `computeHashes`.
+    public var request: HashRequest {
+        switch self {
+        case .pdq: .pdq
+        case .pdq8: .pdq8
+        case .phash: .phash
+        case .dhash: .dhash
+        case .ahash: .ahash
+        case .whash: .whash
+        }
+    }
+
+    /// Parses a comma-separated list such as `pdq,phash`, keeping order and dropping repeats.
+    public static func parseList(_ text: String) throws(InputError) -> [HashAlgorithm] {
+        var out: [HashAlgorithm] = []
+        for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
+            guard let algo = HashAlgorithm(rawValue: name) else {
+                throw InputError("unknown algorithm '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if !out.contains(algo) { out.append(algo) }
+        }
+        if out.isEmpty { throw InputError("no algorithm given") }
+        return out
+    }
+}
+
+/// How a hash was made: from full-resolution pixels (bit-exact with the references) or from a DCT-scaled
+/// decode (faster, within a few bits).
+public enum HashMode: String, Sendable, Codable {
+    case exact, fast
+}
+
+/// Which pixels to hash: as stored in the file (the PDQ interop convention) or as a person sees them.
+public enum OrientationPolicy: String, Sendable, Codable {
+    case stored, apply
+}
+
+/// Decodes once and computes every requested hash from that one raster.
+public struct ImageHasher: Sendable {
+    /// The hashes to compute.
+    public var algorithms: [HashAlgorithm]
+    /// Stored or upright pixels.
+    public var orientation: OrientationPolicy
+    /// Exact or fast decoding.
+    public var mode: HashMode
+    /// Decoder limits.
+    public var decodeOptions: DecodeOptions
+
+    /// A hasher; fast mode picks the DCT scale from the algorithms (PDQ keeps ≥ 512 px on the short side,
+    /// the 64-bit hashes ≥ 64 px).
+    public init(algorithms: [HashAlgorithm], orientation: OrientationPolicy = .apply, mode: HashMode = .exact,
+                decodeOptions: DecodeOptions = DecodeOptions()) {
+        self.algorithms = algorithms
+        self.orientation = orientation
+        self.mode = mode
+        self.decodeOptions = decodeOptions
+        if mode == .fast {
+            let needsPDQ = algorithms.contains(.pdq) || algorithms.contains(.pdq8)
+            self.decodeOptions.minShortSide = needsPDQ ? 512 : 64
+        }
+    }
+
+    /// The combined request for `computeHashes`.
+    public var request: HashRequest { algorithms.reduce(into: HashRequest()) { $0.formUnion($1.request) } }
+
+    /// Decodes `bytes` and hashes the result.
+    public func hash(_ bytes: [UInt8]) throws(DecodeError) -> (results: HashResults, image: DecodedImage) {
+        let image = try ImageDecoder.decode(bytes, options: decodeOptions)
+        let raster = orientation == .apply ? image.upright() : image.raster
+        return (computeHashes(raster, request), image)
+    }
+}
+
+extension HashResults {
+    /// One algorithm's value as hex strings: one for single hashes, eight for `pdq8`; nil when absent.
+    public func hexes(_ algo: HashAlgorithm) -> [String]? {
+        switch algo {
+        case .pdq: pdq.map { [$0.hash.hex] }
+        case .pdq8: pdqDihedral.map { $0.hashes.map(\.hex) }
+        case .phash: phash.map { [$0.hex] }
+        case .dhash: dhash.map { [$0.hex] }
+        case .ahash: ahash.map { [$0.hex] }
+        case .whash: whash.map { [$0.hex] }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// PerceptualHash: work in progress.
-import ImageCore

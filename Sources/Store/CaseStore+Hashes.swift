@@ -1,0 +1,96 @@
+import CaseWork
+
+/// What a stored perceptual hash belongs to.
+public enum HashOwner: Hashable, Sendable {
+    /// An object crop, by `StoredCrop.id`.
+    case objectCrop(Int64)
+    /// A tip photo, by its id from `SubmitResult.photoIDs`.
+    case tipPhoto(Int64)
+
+    /// The `owner_kind` column value.
+    public var kind: String {
+        switch self {
+        case .objectCrop: return "object_crop"
+        case .tipPhoto: return "tip_photo"
+        }
+    }
+
+    /// The owner's row id.
+    public var id: Int64 {
+        switch self {
+        case let .objectCrop(id), let .tipPhoto(id): return id
+        }
+    }
+}
+
+/// A stored hash with enough context to report a match: the object or tip, and the image's SHA-256.
+public struct StoredHash: Hashable, Sendable {
+    /// The crop or photo row.
+    public let owner: HashOwner
+    /// The object (for crops) or tip (for photos).
+    public let subject: Subject
+    /// SHA-256 of the crop file, or of the tip photo's original bytes.
+    public let imageSHA256: SHA256Hex
+    /// The hash.
+    public let record: HashRecord
+}
+
+extension CaseStore {
+    /// Records perceptual hashes for a crop or photo (already-stored identical hashes are skipped).
+    public func recordHashes(_ hashes: [HashRecord], for owner: HashOwner, by analyst: AnalystID) throws {
+        try database.transaction {
+            let inserted = try insertHashes(hashes, owner: owner)
+            try appendAudit(analyst: analyst.name, action: .hashesRecord, subject: .other(owner.kind + ":" + String(owner.id)),
+                            details: ["algos": .array(Set(hashes.map(\.algo)).sorted().map(AuditValue.string)),
+                                      "inserted": .int(Int64(inserted))])
+        }
+    }
+
+    /// Every stored hash, optionally of one algorithm and/or owner kind, for building match indexes; with
+    /// `objectStates`, crop hashes are kept only for objects in those states (tip hashes are unaffected).
+    /// - Complexity: O(n) rows, one query.
+    public func allHashes(
+        algo: String? = nil, ownerKind: String? = nil, objectStates: Set<ObjectState>? = nil
+    ) throws -> [StoredHash] {
+        let rows = try database.query(
+            """
+            SELECT h.owner_kind, h.owner_id, h.algo, h.hex, h.quality, o.code, c.sha256, p.tip_id, p.original_sha256, o.state
+            FROM hashes h
+            LEFT JOIN object_crops c ON h.owner_kind = 'object_crop' AND c.id = h.owner_id
+            LEFT JOIN objects o ON o.id = c.object_id
+            LEFT JOIN tip_photos p ON h.owner_kind = 'tip_photo' AND p.id = h.owner_id
+            WHERE (?1 IS NULL OR h.algo = ?1) AND (?2 IS NULL OR h.owner_kind = ?2)
+            ORDER BY h.id
+            """, [algo, ownerKind]
+        ) { r in
+            (r.text(0), r.int(1), r.text(2), r.text(3), r.optionalInt(4), r.optionalText(5), r.optionalText(6),
+             r.optionalInt(7), r.optionalText(8), r.optionalText(9))
+        }
+        let allowed = objectStates.map { Set($0.map(\.rawValue)) }
+        return try rows.compactMap { row in
+            if let allowed, row.0 == "object_crop", !allowed.contains(row.9 ?? "") { return nil }
+            let record = try HashRecord(algo: row.2, hex: row.3, quality: row.4.map { Int($0) })
+            if row.0 == "object_crop", let code = row.5, let sha = row.6 {
+                return StoredHash(owner: .objectCrop(row.1), subject: .object(try ObjectCode(code)),
+                                  imageSHA256: try SHA256Hex(sha), record: record)
+            }
+            if row.0 == "tip_photo", let tip = row.7, let sha = row.8 {
+                return StoredHash(owner: .tipPhoto(row.1), subject: .tip(TipID(tip)), imageSHA256: try SHA256Hex(sha),
+                                  record: record)
+            }
+            throw StoreError.integrity("hash of \(row.0) \(row.1) has no owner")
+        }
+    }
+
+    /// Inserts hashes inside the caller's transaction; returns how many were new.
+    @discardableResult
+    func insertHashes(_ hashes: [HashRecord], owner: HashOwner) throws -> Int {
+        var inserted = 0
+        for h in hashes {
+            try database.run("INSERT OR IGNORE INTO hashes (owner_kind, owner_id, algo, hex, quality) VALUES (?,?,?,?,?)",
+                             [owner.kind, owner.id, h.algo, h.hex, h.quality.map { Int64($0) }])
+            inserted += database.changes
+        }
+        return inserted
+    }
+}

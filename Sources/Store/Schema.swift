@@ -1,0 +1,201 @@
+/// One step of the schema, applied in order; `PRAGMA user_version` records the last applied step.
+struct Migration {
+    let version: Int
+    let name: String
+    let sql: String
+}
+
+/// The ordered migrations. Never edit a shipped step: append a new one.
+enum Schema {
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "case work tables, audit log, import progress, banks", sql: v1),
+    ]
+
+    static var latestVersion: Int { migrations.last!.version }
+
+    private static let objectStates = "'draft','approved','published','identified','eliminated-ubiquitous','withdrawn','archived'"
+    private static let tipStates = "'received','triaged','relevant','duplicate','spam','needs-info','linked','referred','closed'"
+
+    private static func isSHA(_ column: String) -> String {
+        "length(\(column)) = 64 AND \(column) NOT GLOB '*[^0-9a-f]*'"
+    }
+
+    // Constraints repeat the domain's rules where SQL can state them cheaply, so that a bug in the Swift layer
+    // (or a hand-edited row) cannot quietly store an impossible state.
+    private static let v1 = """
+        CREATE TABLE objects (
+            id              INTEGER PRIMARY KEY,
+            code            TEXT NOT NULL UNIQUE,
+            title           TEXT NOT NULL,
+            category        TEXT NOT NULL CHECK (category IN
+                                ('bottle','packaging','textile','wallpaper','magazine','toy','container','other')),
+            question        TEXT NOT NULL,
+            notes           TEXT NOT NULL DEFAULT '',
+            state           TEXT NOT NULL CHECK (state IN (\(objectStates))),
+            created_by      TEXT NOT NULL,
+            published_day   TEXT,
+            origin_countries TEXT,      -- comma-separated ISO 3166-1 alpha-2, sorted; set when identified
+            brand           TEXT,
+            product         TEXT
+        ) STRICT;
+
+        CREATE TABLE object_approvals (
+            object_id   INTEGER NOT NULL REFERENCES objects(id),
+            ordinal     INTEGER NOT NULL,
+            analyst     TEXT NOT NULL,
+            PRIMARY KEY (object_id, analyst),   -- four-eyes: one approval per analyst
+            UNIQUE (object_id, ordinal)
+        ) STRICT;
+
+        -- Four-eyes, again in SQL: an object can only become approved with two distinct approvals on file.
+        CREATE TRIGGER objects_four_eyes BEFORE UPDATE OF state ON objects
+        WHEN NEW.state = 'approved' AND OLD.state <> 'approved'
+             AND (SELECT count(*) FROM object_approvals WHERE object_id = NEW.id) < 2
+        BEGIN SELECT RAISE(ABORT, 'four-eyes: approval needs two distinct analysts'); END;
+
+        CREATE TABLE object_crops (
+            id          INTEGER PRIMARY KEY,
+            object_id   INTEGER NOT NULL REFERENCES objects(id),
+            sha256      TEXT NOT NULL CHECK (\(isSHA("sha256"))),
+            width       INTEGER NOT NULL CHECK (width > 0),
+            height      INTEGER NOT NULL CHECK (height > 0),
+            path        TEXT NOT NULL,
+            UNIQUE (object_id, sha256)
+        ) STRICT;
+        CREATE INDEX object_crops_sha256 ON object_crops(sha256);
+
+        CREATE TABLE tips (
+            id              INTEGER PRIMARY KEY,
+            received_day    TEXT NOT NULL CHECK (received_day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            channel         TEXT NOT NULL CHECK (channel IN ('cli','import','web')),
+            language        TEXT NOT NULL,
+            text            TEXT NOT NULL,
+            about_object_id INTEGER REFERENCES objects(id),
+            linked_object_id INTEGER REFERENCES objects(id),
+            state           TEXT NOT NULL CHECK (state IN (\(tipStates))),
+            contact_opt_in  INTEGER NOT NULL DEFAULT 0 CHECK (contact_opt_in IN (0, 1)),
+            contact         TEXT,
+            content_sha256  TEXT NOT NULL UNIQUE CHECK (\(isSHA("content_sha256"))),
+            match_score     REAL,
+            -- Anonymous by design: a contact exists only with opt-in; there is no column for names, IPs or devices.
+            CHECK ((contact_opt_in = 0 AND contact IS NULL) OR (contact_opt_in = 1 AND length(contact) > 0)),
+            CHECK ((state IN ('linked','referred')) = (linked_object_id IS NOT NULL) OR state = 'closed')
+        ) STRICT;
+        CREATE INDEX tips_state ON tips(state);
+        CREATE INDEX tips_queue ON tips(state, match_score DESC);
+        CREATE INDEX tips_linked ON tips(linked_object_id);
+
+        CREATE TABLE tip_claims (
+            tip_id  INTEGER NOT NULL REFERENCES tips(id),
+            kind    TEXT NOT NULL CHECK (kind IN ('brand','product','shop','country','city','url')),
+            value   TEXT NOT NULL CHECK (length(value) > 0),
+            PRIMARY KEY (tip_id, kind)
+        ) STRICT;
+
+        CREATE TABLE tip_photos (
+            id                  INTEGER PRIMARY KEY,
+            tip_id              INTEGER NOT NULL REFERENCES tips(id),
+            ordinal             INTEGER NOT NULL,
+            original_sha256     TEXT NOT NULL UNIQUE CHECK (\(isSHA("original_sha256"))),
+            working_sha256      TEXT NOT NULL CHECK (\(isSHA("working_sha256"))),
+            original_had_gps    INTEGER NOT NULL CHECK (original_had_gps IN (0, 1)),
+            original_had_device_serial INTEGER NOT NULL CHECK (original_had_device_serial IN (0, 1)),
+            UNIQUE (tip_id, ordinal)
+        ) STRICT;
+
+        CREATE TABLE hashes (
+            id          INTEGER PRIMARY KEY,
+            owner_kind  TEXT NOT NULL CHECK (owner_kind IN ('object_crop','tip_photo')),
+            owner_id    INTEGER NOT NULL,
+            algo        TEXT NOT NULL,
+            hex         TEXT NOT NULL,
+            quality     INTEGER,
+            UNIQUE (owner_kind, owner_id, algo, hex)
+        ) STRICT;
+        CREATE INDEX hashes_algo ON hashes(algo);
+
+        -- The owner is polymorphic, so a foreign key cannot express it; a trigger does.
+        CREATE TRIGGER hashes_owner_exists BEFORE INSERT ON hashes
+        WHEN (NEW.owner_kind = 'object_crop' AND NOT EXISTS (SELECT 1 FROM object_crops WHERE id = NEW.owner_id))
+          OR (NEW.owner_kind = 'tip_photo' AND NOT EXISTS (SELECT 1 FROM tip_photos WHERE id = NEW.owner_id))
+        BEGIN SELECT RAISE(ABORT, 'hash owner does not exist'); END;
+
+        CREATE TABLE candidates (
+            id          INTEGER PRIMARY KEY,
+            object_id   INTEGER NOT NULL REFERENCES objects(id),
+            brand       TEXT,
+            product     TEXT,
+            country     TEXT CHECK (country IS NULL OR length(country) = 2),
+            hypothesis_key TEXT NOT NULL,
+            score       REAL NOT NULL,
+            state       TEXT NOT NULL CHECK (state IN ('proposed','corroborated','confirmed','rejected')),
+            decided_by  TEXT,
+            CHECK (brand IS NOT NULL OR product IS NOT NULL OR country IS NOT NULL),
+            UNIQUE (object_id, hypothesis_key)
+        ) STRICT;
+
+        CREATE TABLE candidate_support (
+            candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+            tip_id       INTEGER NOT NULL REFERENCES tips(id),
+            PRIMARY KEY (candidate_id, tip_id)
+        ) STRICT;
+        CREATE INDEX candidate_support_tip ON candidate_support(tip_id);
+
+        CREATE TABLE reviews (
+            id          INTEGER PRIMARY KEY,
+            time_ms     INTEGER NOT NULL,
+            analyst     TEXT NOT NULL,
+            subject_kind TEXT NOT NULL,
+            subject_key TEXT NOT NULL,
+            action      TEXT NOT NULL,
+            reason      TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX reviews_subject ON reviews(subject_kind, subject_key);
+
+        CREATE TABLE audit_log (
+            seq         INTEGER PRIMARY KEY,
+            time_ms     INTEGER NOT NULL,
+            analyst     TEXT NOT NULL,
+            action      TEXT NOT NULL,
+            subject     TEXT NOT NULL,
+            details     TEXT NOT NULL,
+            prev_hash   TEXT NOT NULL,
+            hash        TEXT NOT NULL
+        ) STRICT;
+
+        -- Append-only. Someone with write access to the file can drop these; the hash chain is what catches that.
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews
+        BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
+        CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews
+        BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;
+
+        CREATE TABLE import_progress (
+            source      TEXT NOT NULL,
+            line_sha256 TEXT NOT NULL CHECK (\(isSHA("line_sha256"))),
+            line_number INTEGER NOT NULL,
+            outcome     TEXT NOT NULL CHECK (outcome IN ('imported','duplicate','rejected')),
+            tip_id      INTEGER REFERENCES tips(id),
+            message     TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (source, line_sha256)
+        ) STRICT;
+
+        CREATE TABLE banks (
+            id      INTEGER PRIMARY KEY,
+            name    TEXT NOT NULL UNIQUE,
+            kind    TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE bank_hashes (
+            id      INTEGER PRIMARY KEY,
+            bank_id INTEGER NOT NULL REFERENCES banks(id),
+            algo    TEXT NOT NULL,
+            hex     TEXT NOT NULL,
+            label   TEXT NOT NULL DEFAULT '',
+            UNIQUE (bank_id, algo, hex)
+        ) STRICT;
+        """
+}
