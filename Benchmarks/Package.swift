@@ -29,5 +29,23 @@ let package = Package(
             path: "Benchmarks/Decoding",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // PDQ, PDQ+8 dihedral, pHash, dHash on decoded rasters; exact and fast mode end to end.
+        .executableTarget(
+            name: "Hashing",
+            dependencies: benchmarkDependencies + [
+                .product(name: "ImageDecoding", package: "objtrace"),
+                .product(name: "PerceptualHash", package: "objtrace"),
+                .product(name: "ObjtraceKit", package: "objtrace"),
+            ],
+            path: "Benchmarks/Hashing",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Hamming index radius search (multi-index hashing vs scan) over 1M (or 10M) random codes.
+        .executableTarget(
+            name: "Hamming",
+            dependencies: benchmarkDependencies + [.product(name: "Matching", package: "objtrace")],
+            path: "Benchmarks/Hamming",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

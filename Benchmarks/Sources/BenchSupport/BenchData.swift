@@ -23,8 +23,8 @@ public enum BenchData {
     /// The 12 MP camera JPEG (4000×3000, EXIF orientation 1) from the PDQ reference test inputs.
     public static let cameraJPEG = "pdq-reference/reg-test-input/exif-rotn/exif-rotn-1.jpg"
 
-    /// A 1.6 MP dev photo (1600×1004) used as the "about 1 MP" raster for hashing.
-    public static let smallJPEG = "dev/known_pairs/tx_bridge/aaa-orig.jpg"
+    /// A 1.2 MP dev photo (1350×890, baseline 4:2:0) used as the "about 1 MP" image for hashing.
+    public static let smallJPEG = "dev/photos/palapeli_citrus-fruits.jpg"
 
     /// The bytes of a file under `shared/data`, or nil (with a note on stderr) when it is absent.
     public static func bytes(_ relative: String) -> [UInt8]? {
@@ -44,5 +44,22 @@ public enum BenchData {
     /// Writes a skip note to stderr; benchmarks that need absent data are then not registered.
     public static func skip(_ message: String) {
         FileHandle.standardError.write(Data("objtrace benchmarks: skipped: \(message)\n".utf8))
+    }
+}
+
+/// SplitMix64: a tiny seeded generator so every run indexes and queries the same codes.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator from a fixed seed.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
