@@ -79,10 +79,42 @@ OT_INLINE int table_radius(int radius, uint32_t m, uint32_t j) {
     return (int)j <= a ? s : s - 1;
 }
 
+// Candidate verification: full distance, then report only from the first table whose pigeonhole radius the
+// candidate meets, so a code found through several tables is reported once.
+OT_INLINE void mih_verify(const ot_mih_tables *t, const uint64_t *query, int radius, uint32_t words, uint32_t j,
+                          const uint32_t *cands, size_t ncand, uint32_t *out_index, uint16_t *out_distance,
+                          size_t capacity, size_t *found) {
+    const uint32_t m = t->tables;
+    for (size_t c = 0; c < ncand; c++) {
+        const uint32_t pos = cands[c];
+        const uint64_t *code = t->codes + (size_t)pos * words;
+        int d = (words == 4) ? d256(code, query) : __builtin_popcountll(code[0] ^ query[0]);
+        if (d > radius) continue;
+        int earlier = 0;
+        for (uint32_t i = 0; i < j && !earlier; i++) {
+            int ri = table_radius(radius, m, i);
+            if (ri < 0) continue;
+            uint32_t sk = substring(code, t->sub_offset[i], t->sub_length[i]);
+            uint32_t qk = substring(query, t->sub_offset[i], t->sub_length[i]);
+            if (__builtin_popcount(sk ^ qk) <= ri) earlier = 1;
+        }
+        if (earlier) continue;
+        if (*found < capacity) { out_index[*found] = pos; out_distance[*found] = (uint16_t)d; }
+        (*found)++;
+    }
+}
+
+enum { OT_KEY_BATCH = 256, OT_CAND_BATCH = 1024 };
+
 OT_INLINE size_t mih_search(const ot_mih_tables *t, const uint64_t *query, int radius, uint32_t words,
                             uint32_t *out_index, uint16_t *out_distance, size_t capacity, size_t *candidates) {
     size_t found = 0, visited = 0;
     const uint32_t m = t->tables;
+    // The work is memory-bound (bucket offsets, entries and codes are random accesses into large arrays), so it
+    // runs in batches: generate keys, prefetch their offsets, collect bucket ranges, prefetch the entries, gather
+    // candidates, prefetch their codes, verify. This keeps many cache misses in flight at once.
+    uint32_t keys[OT_KEY_BATCH], lo[OT_KEY_BATCH], hi[OT_KEY_BATCH];
+    uint32_t cands[OT_CAND_BATCH];
     for (uint32_t j = 0; j < m; j++) {
         int rj = table_radius(radius, m, j);
         if (rj < 0) continue;
@@ -92,36 +124,46 @@ OT_INLINE size_t mih_search(const ot_mih_tables *t, const uint64_t *query, int r
         const uint32_t *offs = t->bucket_offsets + t->bucket_base[j];
         const uint32_t *ents = t->entries + (size_t)j * t->count;
         const uint64_t limit = 1ull << len;
-        for (int k = 0; k <= rj; k++) {
-            // Enumerate every len-bit mask with k bits set (Gosper's hack), i.e. every key at distance k.
-            uint64_t mask = (k == 0) ? 0 : ((1ull << k) - 1);
-            while (mask < limit) {
-                const uint32_t key = qkey ^ (uint32_t)mask;
-                const uint32_t lo = offs[key], hi = offs[key + 1];
-                visited += hi - lo;
-                for (uint32_t e = lo; e < hi; e++) {
-                    const uint32_t pos = ents[e];
-                    const uint64_t *c = t->codes + (size_t)pos * words;
-                    int d = (words == 4) ? d256(c, query) : __builtin_popcountll(c[0] ^ query[0]);
-                    if (d > radius) continue;
-                    // Report each hit from the first table where the pigeonhole guarantees it is found.
-                    int earlier = 0;
-                    for (uint32_t i = 0; i < j && !earlier; i++) {
-                        int ri = table_radius(radius, m, i);
-                        if (ri < 0) continue;
-                        uint32_t sk = substring(c, t->sub_offset[i], t->sub_length[i]);
-                        uint32_t qk = substring(query, t->sub_offset[i], t->sub_length[i]);
-                        if (__builtin_popcount(sk ^ qk) <= ri) earlier = 1;
-                    }
-                    if (earlier) continue;
-                    if (found < capacity) { out_index[found] = pos; out_distance[found] = (uint16_t)d; }
-                    found++;
+        int k = 0;
+        uint64_t mask = 0;
+        int done = 0;
+        size_t ncand = 0;
+        while (!done) {
+            // Enumerate the next batch of keys at distance 0, 1, ..., rj (Gosper's hack within each distance).
+            size_t nkeys = 0;
+            while (nkeys < OT_KEY_BATCH && !done) {
+                keys[nkeys++] = qkey ^ (uint32_t)mask;
+                if (k == 0) {
+                    if (rj == 0) { done = 1; break; }
+                    k = 1; mask = 1;
+                    continue;
                 }
-                if (k == 0) break;
                 const uint64_t low = mask & (~mask + 1), ripple = mask + low;
                 mask = (((ripple ^ mask) >> 2) / low) | ripple;
+                if (mask >= limit) {
+                    if (k == rj) { done = 1; break; }
+                    k++; mask = (1ull << k) - 1;
+                }
+            }
+            for (size_t i = 0; i < nkeys; i++) __builtin_prefetch(offs + keys[i]);
+            for (size_t i = 0; i < nkeys; i++) {
+                lo[i] = offs[keys[i]]; hi[i] = offs[keys[i] + 1];
+                if (hi[i] > lo[i]) __builtin_prefetch(ents + lo[i]);
+            }
+            for (size_t i = 0; i < nkeys; i++) {
+                visited += hi[i] - lo[i];
+                for (uint32_t e = lo[i]; e < hi[i]; e++) {
+                    const uint32_t pos = ents[e];
+                    __builtin_prefetch(t->codes + (size_t)pos * words);
+                    cands[ncand++] = pos;
+                    if (ncand == OT_CAND_BATCH) {
+                        mih_verify(t, query, radius, words, j, cands, ncand, out_index, out_distance, capacity, &found);
+                        ncand = 0;
+                    }
+                }
             }
         }
+        mih_verify(t, query, radius, words, j, cands, ncand, out_index, out_distance, capacity, &found);
     }
     if (candidates) *candidates = visited;
     return found;

@@ -344,8 +344,10 @@ int ot_png_decode(ot_png *p, uint8_t *out, char *message) {
     if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
-    /* Scale, not strip or linearise: v * 255 / 65535 rounded, as ImageMagick and OpenCV do. */
-    if (depth == 16) png_set_scale_16(png);
+    /* 16 -> 8 bits by the high byte (v >> 8, i.e. v / 257 rounded down): what OpenCV and ImageMagick do, and
+     * what Pillow does for 16-bit RGB, so hashes match the references; never clipped (Pillow's 16-bit grey
+     * bug) nor treated as linear light (libpng's simplified API). */
+    if (depth == 16) png_set_strip_16(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
 

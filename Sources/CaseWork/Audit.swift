@@ -42,6 +42,10 @@ public enum AuditAction: String, CaseIterable, Sendable {
     case candidateReject = "candidate.reject"
     /// Perceptual hashes were recorded for a crop or photo.
     case hashesRecord = "hashes.record"
+    /// Auto-match results were recorded for a tip photo.
+    case matchRecord = "match.record"
+    /// A setting (e.g. the calibrated match policy) was changed.
+    case settingSet = "setting.set"
 }
 
 /// A JSON value for audit details, written canonically (sorted keys, no spaces).
@@ -199,3 +203,5 @@ struct CanonicalWriter {
         bytes.append(0x0A)
     }
 }
+
+extension AuditEntry: Encodable {}

@@ -145,3 +145,26 @@ public struct Candidate: Hashable, Sendable {
         return next
     }
 }
+
+extension CandidateID: Encodable {
+    /// Encodes the number.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+}
+
+extension Hypothesis: Encodable {
+    private enum Keys: String, CodingKey { case brand, product, country }
+
+    /// Encodes the present parts only.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encodeIfPresent(brand, forKey: .brand)
+        try c.encodeIfPresent(product, forKey: .product)
+        try c.encodeIfPresent(country, forKey: .country)
+    }
+}
+
+extension CandidateState: Encodable {}
+extension Candidate: Encodable {}

@@ -271,3 +271,9 @@ public struct CaseObject: Hashable, Sendable {
         }
     }
 }
+
+extension ObjectCategory: Encodable {}
+extension ObjectState: Encodable {}
+extension ObjectCrop: Encodable {}
+extension Identification: Encodable {}
+extension CaseObject: Encodable {}

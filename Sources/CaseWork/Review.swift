@@ -60,3 +60,13 @@ public struct Review: Hashable, Sendable {
         try Text.required(raw, field: "reason", maxLength: 5000, multiline: true)
     }
 }
+
+extension Subject: Encodable {
+    /// Encodes `kind:key`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+extension Review: Encodable {}

@@ -312,3 +312,38 @@ public struct Tip: Hashable, Sendable {
         return next
     }
 }
+
+extension TipID: Encodable {
+    /// Encodes the number.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+}
+
+extension TipChannel: Encodable {}
+extension ClaimKind: Encodable {}
+extension TipState: Encodable {}
+extension TipDecision: Encodable {}
+extension TipPhoto: Encodable {}
+extension TipSubmission: Encodable {}
+extension Tip: Encodable {}
+
+extension TipClaims: Encodable {
+    /// Encodes an object keyed by claim kind, absent claims omitted.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(Dictionary(uniqueKeysWithValues: values.map { ($0.key.rawValue, $0.value) }))
+    }
+}
+
+extension ContactConsent: Encodable {
+    private enum Keys: String, CodingKey { case optedIn, contact }
+
+    /// Encodes `{"optedIn": false}` or `{"optedIn": true, "contact": "..."}`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(contact != nil, forKey: .optedIn)
+        try c.encodeIfPresent(contact, forKey: .contact)
+    }
+}

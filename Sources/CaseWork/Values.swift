@@ -288,3 +288,55 @@ enum Text {
         return try required(raw, field: field, maxLength: maxLength, multiline: multiline)
     }
 }
+
+// JSON for the CLI's `--json`: wrappers encode as their plain text or number, never as nested objects.
+
+extension AnalystID: Encodable {
+    /// Encodes the name.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(name)
+    }
+}
+
+extension ObjectCode: Encodable {
+    /// Encodes the code text.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(value)
+    }
+}
+
+extension CountryCode: Encodable {
+    /// Encodes the two letters.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(value)
+    }
+}
+
+extension SHA256Hex: Encodable {
+    /// Encodes the hex digest.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(value)
+    }
+}
+
+extension DayDate: Encodable {
+    /// Encodes `YYYY-MM-DD`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+extension Timestamp: Encodable {
+    /// Encodes ISO 8601 UTC with milliseconds.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+extension HashRecord: Encodable {}

@@ -45,6 +45,7 @@ public struct HammingIndex256: Sendable {
     /// Adds many codes, rebuilding the tables at most once at the end.
     /// - Complexity: O(k) appends plus at most one O(m·n) table build.
     public mutating func add(contentsOf items: some Sequence<(id: Int64, code: Code)>) {
+        core.reserve(items.underestimatedCount)
         for item in items { Self.withWords(item.code) { core.append(id: item.id, code: $0) } }
         core.maintain()
     }
@@ -126,6 +127,7 @@ public struct HammingIndex64: Sendable {
     /// Adds many codes, rebuilding the tables at most once at the end.
     /// - Complexity: O(k) appends plus at most one O(m·n) table build.
     public mutating func add(contentsOf items: some Sequence<(id: Int64, code: Code)>) {
+        core.reserve(items.underestimatedCount)
         for item in items { Self.withWords(item.code) { core.append(id: item.id, code: $0) } }
         core.maintain()
     }

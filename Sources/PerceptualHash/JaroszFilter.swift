@@ -110,7 +110,7 @@ private func laneDivide(_ s: UnsafePointer<Float>, _ d: Float, _ out: UnsafeMuta
 
 /// `dst[c * rows + r] = src[r * cols + c]`, in cache-sized tiles.
 func transposeFloats(_ src: UnsafePointer<Float>, rows: Int, cols: Int, _ dst: UnsafeMutablePointer<Float>) {
-    let tile = 32
+    let tile = 64  // measured best on 4032×3024 (32: 1.8× slower)
     var r0 = 0
     while r0 < rows {
         let r1 = min(r0 + tile, rows)

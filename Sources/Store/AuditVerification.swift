@@ -152,3 +152,24 @@ extension CaseStore {
                           message: "changed and re-hashed: row \(b.seq)'s prev_hash no longer matches it")
     }
 }
+
+extension AuditAnchor: Encodable {}
+extension AuditBreak.Problem: Encodable {}
+extension AuditBreak: Encodable {}
+
+extension AuditVerdict: Encodable {
+    private enum Keys: String, CodingKey { case ok, count, broken }
+
+    /// Encodes `{"ok": true, "count": n}` or `{"ok": false, "broken": {...}}`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        switch self {
+        case let .ok(count):
+            try c.encode(true, forKey: .ok)
+            try c.encode(count, forKey: .count)
+        case let .broken(b):
+            try c.encode(false, forKey: .ok)
+            try c.encode(b, forKey: .broken)
+        }
+    }
+}

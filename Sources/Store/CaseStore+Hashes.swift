@@ -94,3 +94,16 @@ extension CaseStore {
         return inserted
     }
 }
+
+extension HashOwner: Encodable {
+    private enum Keys: String, CodingKey { case kind, id }
+
+    /// Encodes `{"kind": "object_crop"|"tip_photo", "id": n}`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(id, forKey: .id)
+    }
+}
+
+extension StoredHash: Encodable {}

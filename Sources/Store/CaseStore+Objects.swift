@@ -243,3 +243,5 @@ extension CaseStore {
              id?.brand, id?.product, rowID])
     }
 }
+
+extension StoredCrop: Encodable {}

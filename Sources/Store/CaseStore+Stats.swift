@@ -59,3 +59,29 @@ extension CaseStore {
             queued: tips.filter { $0.key.needsAnalyst }.values.reduce(0, +))
     }
 }
+
+extension StoreStats: Encodable {
+    private enum Keys: String, CodingKey {
+        case objects, tips, candidates, crops, photos, photosWithGPS, photosWithDeviceSerial, hashes, reviews
+        case auditEntries, queued
+    }
+
+    /// Encodes the per-state counts as objects keyed by state name.
+    public func encode(to encoder: any Encoder) throws {
+        func named<S: RawRepresentable>(_ d: [S: Int]) -> [String: Int] where S.RawValue == String {
+            Dictionary(uniqueKeysWithValues: d.map { ($0.key.rawValue, $0.value) })
+        }
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(named(objects), forKey: .objects)
+        try c.encode(named(tips), forKey: .tips)
+        try c.encode(named(candidates), forKey: .candidates)
+        try c.encode(crops, forKey: .crops)
+        try c.encode(photos, forKey: .photos)
+        try c.encode(photosWithGPS, forKey: .photosWithGPS)
+        try c.encode(photosWithDeviceSerial, forKey: .photosWithDeviceSerial)
+        try c.encode(hashes, forKey: .hashes)
+        try c.encode(reviews, forKey: .reviews)
+        try c.encode(auditEntries, forKey: .auditEntries)
+        try c.encode(queued, forKey: .queued)
+    }
+}

@@ -26,6 +26,7 @@ extension Double: SQLBindable { public var sqlValue: SQLValue { .real(self) } }
 extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
 extension Bool: SQLBindable { public var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
 extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
+/// nil binds as NULL.
 extension Optional: SQLBindable where Wrapped: SQLBindable {
     public var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }
@@ -104,9 +105,25 @@ public final class Database {
     /// Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`, rolling back if it throws.
     ///
     /// IMMEDIATE takes the write lock up front, so two processes never both read then fail to upgrade
-    /// (which a deferred transaction would report as SQLITE_BUSY mid-way). Not reentrant.
+    /// (which a deferred transaction would report as SQLITE_BUSY mid-way). Nested calls use savepoints.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        precondition(!isInTransaction, "nested transactions are not supported")
+        // Inside an open transaction (a command composed of several store operations) a savepoint makes
+        // the inner operation undoable on its own while the outer one still commits or rolls back whole.
+        if isInTransaction {
+            savepointDepth += 1
+            let name = "sp\(savepointDepth)"
+            defer { savepointDepth -= 1 }
+            try execute("SAVEPOINT \(name)")
+            do {
+                let result = try body()
+                try execute("RELEASE \(name)")
+                return result
+            } catch {
+                try? execute("ROLLBACK TO \(name)")
+                try? execute("RELEASE \(name)")
+                throw error
+            }
+        }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -119,6 +136,8 @@ public final class Database {
             throw error
         }
     }
+
+    private var savepointDepth = 0
 
     /// Whether a transaction is open on this connection.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }

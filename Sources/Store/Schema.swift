@@ -9,6 +9,7 @@ struct Migration {
 enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "case work tables, audit log, import progress, banks", sql: v1),
+        Migration(version: 2, name: "auto-match results and settings", sql: v2),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
@@ -196,6 +197,34 @@ enum Schema {
             hex     TEXT NOT NULL,
             label   TEXT NOT NULL DEFAULT '',
             UNIQUE (bank_id, algo, hex)
+        ) STRICT;
+        """
+
+    /// Auto-match results (one row per tip photo and matched reference image) and small settings such as
+    /// the calibrated match policy.
+    private static let v2 = """
+        CREATE TABLE tip_matches (
+            id            INTEGER PRIMARY KEY,
+            tip_photo_id  INTEGER NOT NULL REFERENCES tip_photos(id),
+            tip_id        INTEGER NOT NULL REFERENCES tips(id),
+            ref_kind      TEXT NOT NULL CHECK (ref_kind IN ('object_crop','tip_photo')),
+            ref_id        INTEGER NOT NULL,
+            object_id     INTEGER REFERENCES objects(id),
+            ref_tip_id    INTEGER REFERENCES tips(id),
+            algos         TEXT NOT NULL,
+            distances     TEXT NOT NULL,
+            transform     TEXT NOT NULL,
+            tier          TEXT NOT NULL CHECK (tier IN ('confirm','suggest')),
+            strength      REAL NOT NULL,
+            region        TEXT,
+            UNIQUE (tip_photo_id, ref_kind, ref_id)
+        ) STRICT;
+        CREATE INDEX tip_matches_object ON tip_matches(object_id);
+        CREATE INDEX tip_matches_tip ON tip_matches(tip_id);
+
+        CREATE TABLE settings (
+            key    TEXT PRIMARY KEY,
+            value  TEXT NOT NULL
         ) STRICT;
         """
 }

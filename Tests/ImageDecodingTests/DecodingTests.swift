@@ -143,13 +143,13 @@ struct LimitTests {
         } catch { #expect(error.kind == .tooLarge) }
     }
 
-    @Test("16-bit samples are scaled (v·255/65535), not clipped or linearised")
+    @Test("16-bit samples are scaled by the high byte (v >> 8, as OpenCV/ImageMagick), not clipped or linearised")
     func sixteenBit() throws {
         let values: [Int] = [0, 257, 32768, 40000, 65535, 1000]
         let row = values.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
         let data = PNGWriter.png(width: values.count, height: 1, bitDepth: 16, colorType: 0, rows: [row])
         let image = try ImageDecoder.decode(data)
-        let want = values.map { UInt8((Double($0) * 255 / 65535).rounded()) }
+        let want = values.map { UInt8($0 >> 8) }
         #expect(image.raster.pixels == want)
     }
 

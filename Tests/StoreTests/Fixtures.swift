@@ -20,12 +20,12 @@ final class TempStore {
     let clock = TestClock()
     let store: CaseStore
 
-    init(migrate: Bool = true) throws {
+    init(migrate: Bool = true, durability: CaseStore.Durability = .full) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("objtrace-store-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         path = dir.appendingPathComponent("objtrace.sqlite").path
         let clock = self.clock
-        store = try CaseStore(path: path, clock: { clock.now() })
+        store = try CaseStore(path: path, durability: durability, clock: { clock.now() })
         if migrate { try store.migrate() }
     }
 

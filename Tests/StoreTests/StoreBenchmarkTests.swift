@@ -2,6 +2,9 @@ import CaseWork
 import Foundation
 import Store
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Timings for the report; opt in with `OBJTRACE_STORE_BENCH=1` (debug build is fine, it is I/O-bound).
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["OBJTRACE_STORE_BENCH"] == "1", "set OBJTRACE_STORE_BENCH=1"))
@@ -25,11 +28,13 @@ struct StoreBenchmarkTests {
         }
         let pdq = try HashRecord(algo: "pdq", hex: String(repeating: "5a", count: 32), quality: 90)
         let phash = try HashRecord(algo: "phash", hex: "0123456789abcdef")
+        let cpuBefore = cpuSeconds()
         let insert = try clock.measure {
             for (s, orig, line) in submissions {
                 _ = try t.store.submitTip(s, photoHashes: [orig: [pdq, phash]], importLine: line, by: Ana.alice)
             }
         }
+        let insertCPU = cpuSeconds() - cpuBefore
         let rerun = try clock.measure {
             for (s, orig, line) in submissions {
                 let r = try t.store.submitTip(s, photoHashes: [orig: [pdq, phash]], importLine: line, by: Ana.alice)
@@ -48,13 +53,20 @@ struct StoreBenchmarkTests {
         #expect(verdict == .ok(count: n + 6))
         print("""
             [store bench] synchronous=\(synchronous) SQLite \(Database.sqliteVersion), \(n) tips (1 photo, 2 hashes, 2 claims, import line, audit row each):
-              insert, one transaction each: \(insert) (\(per(insert, n)) per tip)
+              insert, one transaction each: \(insert) (\(per(insert, n)) per tip; process CPU \(String(format: "%.2f", insertCPU)) s)
               re-run (all duplicates):      \(rerun) (\(per(rerun, n)) per tip)
               list all tips:                \(list)
               queue(limit: 50):             \(queue)
               verifyAudit (\(n + 6) rows):     \(verify)
               file + wal bytes:             \(bytes)
             """)
+    }
+
+    /// User + system CPU seconds of this process: a load-independent view when other builds share the cores.
+    private func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
     }
 
     private func per(_ d: Duration, _ n: Int) -> String {

@@ -106,6 +106,24 @@ import Testing
                     == ["review:needs-info", "triage", "review:relevant", "link:TAO-2026-014", "close"])
     }
 
+    /// Listing loads tips in chunks of 256; crossing chunk borders must give the same tips as one-by-one reads.
+    @Test func listingManyTipsMatchesSingleReads() throws {
+        let t = try TempStore(durability: .normal)
+        var ids: [TipID] = []
+        for i in 0..<600 {
+            ids.append(try t.tip("tip \(i)", photo: i % 3 == 0 ? "p\(i)" : nil, brand: i % 2 == 0 ? "B\(i)" : nil).tipID)
+        }
+        let listed = try t.store.tips()
+        #expect(listed.map(\.id) == ids)
+        for tip in listed where tip.id.rawValue % 97 == 0 || tip.id == ids.last {
+            #expect(try t.store.tip(tip.id) == tip)
+        }
+        #expect(listed.filter { !$0.content.photos.isEmpty }.count == 200)
+        #expect(listed.filter { $0.content.claims[.brand] != nil }.count == 300)
+        #expect(try t.store.tips(limit: 300, offset: 250).map(\.id) == Array(ids[250..<550]))
+        #expect(throws: StoreError.self) { try t.store.tip(TipID(10_000)) }
+    }
+
     @Test func queueOrdersByStoredScoreOrByCallerPriority() throws {
         let t = try TempStore()
         let a = try t.tip("a").tipID

@@ -78,7 +78,7 @@ ot_png *ot_png_open(const uint8_t *data, size_t size, long max_pixels, ot_png_he
 
 /*
  * Decodes into `out` (width * height * output_components bytes). Palette and low bit depths are expanded,
- * 16-bit samples are scaled to 8 bits (v * 255 / 65535, rounded), and alpha is composited onto white.
+ * 16-bit samples are scaled to 8 bits by the high byte (v >> 8), and alpha is composited onto white.
  */
 int ot_png_decode(ot_png *png, uint8_t *out, char *message);
 

@@ -1,0 +1,105 @@
+import CaseWork
+import ImageCore
+import ImageDecoding
+import PerceptualHash
+
+/// The hashes objtrace keeps for every catalogue crop and tip photo, for matching in any orientation.
+///
+/// PDQ and its 8 dihedral hashes come from the PDQ DCT (bit-exact with the reference). pHash and dHash are
+/// kept for the upright image (bit-exact with imagehash) plus the 7 other dihedral orientations, computed
+/// from a ≤ 512 px preview: a rotated or mirrored tip photo then meets two independent hash families, which
+/// the matcher's confirm tier requires.
+public struct MatchHashes: Sendable, Equatable {
+    /// PDQ of the upright image and its quality.
+    public var pdq: PDQHash
+    /// The 8 dihedral PDQ hashes (index 0 = `pdq.hash`), in `PDQDihedral` order.
+    public var pdqDihedral: [Hash256]
+    /// pHash of the image after each dihedral transform (index 0 exact).
+    public var phash: [Hash64]
+    /// dHash of the image after each dihedral transform (index 0 exact).
+    public var dhash: [Hash64]
+
+    /// The orientation transforms that realise `PDQDihedral` order on a raster.
+    public static let dihedralOrientations: [Orientation] = [.up, .left, .down, .right, .downMirrored, .upMirrored,
+                                                             .leftMirrored, .rightMirrored]
+
+    /// Hashes an upright raster.
+    public init(upright raster: Raster) {
+        let results = computeHashes(raster, [.pdq8, .phash, .dhash])
+        let dihedral = results.pdqDihedral ?? PDQDihedralHashes(hashes: Array(repeating: .zero, count: 8), quality: 0)
+        pdq = dihedral.original
+        pdqDihedral = dihedral.hashes
+        let preview = raster.thumbnail(maxSide: 512)
+        var ph: [Hash64] = [results.phash ?? Hash64(value: 0)]
+        var dh: [Hash64] = [results.dhash ?? Hash64(value: 0)]
+        for orientation in Self.dihedralOrientations.dropFirst() {
+            let turned = preview.applying(orientation)
+            ph.append((try? perceptualHash(turned)) ?? Hash64(value: 0))
+            dh.append((try? differenceHash(turned)) ?? Hash64(value: 0))
+        }
+        phash = ph
+        dhash = dh
+    }
+
+    /// Rebuilds from stored records (see `records`); nil when something is missing.
+    public init?(records: [String: String], quality: Int) {
+        func h256(_ k: String) -> Hash256? { records[k].flatMap { Hash256(hex: $0) } }
+        func h64(_ k: String) -> Hash64? { records[k].flatMap { Hash64(hex: $0) } }
+        let names = HashJob.dihedralNames
+        let pd = names.enumerated().map { $0.offset == 0 ? h256("pdq") : h256("pdq-\($0.element)") }
+        let ph = names.enumerated().map { $0.offset == 0 ? h64("phash") : h64("phash-\($0.element)") }
+        let dh = names.enumerated().map { $0.offset == 0 ? h64("dhash") : h64("dhash-\($0.element)") }
+        guard let p0 = pd[0] else { return nil }
+        pdq = PDQHash(hash: p0, quality: quality)
+        pdqDihedral = pd.map { $0 ?? p0 }
+        phash = ph.compactMap { $0 }
+        dhash = dh.compactMap { $0 }
+        guard phash.count == 8, dhash.count == 8 else { return nil }
+    }
+
+    /// The records to store: `pdq` (with quality), `pdq-rot90` …, `phash`, `phash-rot90` …, `dhash`, ….
+    public func records() throws(CaseWorkError) -> [HashRecord] {
+        var out: [HashRecord] = []
+        for (i, name) in HashJob.dihedralNames.enumerated() {
+            let suffix = i == 0 ? "" : "-\(name)"
+            out.append(try HashRecord(algo: "pdq" + suffix, hex: pdqDihedral[i].hex, quality: pdq.quality))
+            out.append(try HashRecord(algo: "phash" + suffix, hex: phash[i].hex))
+            out.append(try HashRecord(algo: "dhash" + suffix, hex: dhash[i].hex))
+        }
+        return out
+    }
+}
+
+/// An image prepared for the store: identity of the original, the bytes to keep, and its hashes.
+public struct IngestedImage: Sendable {
+    /// SHA-256 of the bytes exactly as received (evidence integrity).
+    public var originalSHA256: String
+    /// The bytes stored: metadata-stripped working copy (tips) or the original (catalogue crops).
+    public var storedBytes: [UInt8]
+    /// SHA-256 of `storedBytes`.
+    public var storedSHA256: String
+    /// Upright width and height.
+    public var width: Int, height: Int
+    /// EXIF facts of the original (GPS / serial flags, orientation).
+    public var exif: ExifSummary
+    /// Matching hashes of the upright image.
+    public var hashes: MatchHashes
+    /// The upright pixels (for local features and thumbnails; not stored).
+    public var upright: Raster
+
+    /// Decodes, optionally strips metadata, and hashes `bytes`.
+    ///
+    /// With `stripMetadata`, the stored copy loses EXIF/XMP/IPTC/comments; its orientation is taken from
+    /// the original's EXIF before stripping, so the hashes still describe what a person sees.
+    public static func prepare(_ bytes: [UInt8], stripMetadata: Bool, options: DecodeOptions = DecodeOptions())
+        throws(DecodeError) -> IngestedImage
+    {
+        let decoded = try ImageDecoder.decode(bytes, options: options)
+        let exif = ExifSummary.read(from: bytes)
+        let stored = stripMetadata ? try MetadataStripper.strip(bytes).bytes : bytes
+        let upright = decoded.upright()
+        return IngestedImage(originalSHA256: sha256Hex(bytes), storedBytes: stored, storedSHA256: sha256Hex(stored),
+                             width: upright.width, height: upright.height, exif: exif,
+                             hashes: MatchHashes(upright: upright), upright: upright)
+    }
+}

@@ -1,0 +1,125 @@
+import CaseWork
+import Matching
+import PerceptualHash
+import Store
+
+/// A catalogue image or earlier tip photo that new photos are matched against.
+public struct ReferenceImage: Sendable {
+    /// Who owns the hashes in the store.
+    public var owner: HashOwner
+    /// The object (crop) or tip (photo) it belongs to.
+    public var subject: Subject
+    /// SHA-256 of the stored image.
+    public var sha256: String
+    /// Its hashes (only the upright entries are used for references).
+    public var hashes: MatchHashes
+}
+
+/// One judged match of a query photo against a reference image.
+public struct ImageMatch: Sendable {
+    /// The reference that matched.
+    public var reference: ReferenceImage
+    /// Distances per algorithm under the best dihedral transform (`pdq`, `phash`, `dhash`).
+    public var distances: [String: Int]
+    /// The dihedral transform of the query that matched best (`orig`, `rot90`, …).
+    public var transform: String
+    /// Tier, agreeing algorithms and strength.
+    public var assessment: MatchAssessment
+}
+
+/// The default thresholds, calibrated by `objtrace calibrate` on `../shared/data/dev/KNOWN_PAIRS.tsv` plus
+/// negatives from different MANIFEST groups at a false-positive rate of 1e-3 (see README, "Matching").
+public enum DefaultPolicy {
+    /// PDQ ≤ 31 is also the reference recommendation; pHash/dHash values from the calibration run.
+    public static let thresholds: [String: Int] = ["pdq": 31, "phash": 10, "dhash": 10]
+
+    /// The policy objtrace uses until `objtrace calibrate` stores another.
+    public static var policy: MatchPolicy {
+        MatchPolicy(thresholds: Dictionary(uniqueKeysWithValues: thresholds.map { (Matching.HashAlgorithm(rawValue: $0.key), $0.value) }))
+    }
+}
+
+/// Matches photos against references with Hamming indexes over PDQ, pHash and dHash, in every dihedral
+/// orientation of the query, and judges each candidate with the two-tier `MatchPolicy`.
+///
+/// Candidates come from radius searches (each algorithm at its own threshold); each candidate is then judged
+/// per dihedral transform with the three distances of that same transform, so a rotated photo has to agree in
+/// one orientation, not in a different one per algorithm.
+public struct MatchEngine: Sendable {
+    /// The thresholds and tiers.
+    public var policy: MatchPolicy
+    /// PDQ below this quality is not trusted (the reference recommendation is 50).
+    public var minimumPDQQuality = 50
+    private(set) var references: [ReferenceImage] = []
+    private var pdqIndex = HammingIndex256(designRadius: 31)
+    private var phashIndex = HammingIndex64(designRadius: 10)
+    private var dhashIndex = HammingIndex64(designRadius: 10)
+
+    /// An engine over `references`.
+    public init(policy: MatchPolicy, references: [ReferenceImage] = []) {
+        self.policy = policy
+        for r in references { add(r) }
+    }
+
+    /// The number of references.
+    public var count: Int { references.count }
+
+    /// Adds one reference (incremental: no rebuild).
+    /// - Complexity: amortised O(1) per index.
+    public mutating func add(_ reference: ReferenceImage) {
+        let id = Int64(references.count)
+        references.append(reference)
+        pdqIndex.add(id: id, code: Self.code(reference.hashes.pdq.hash))
+        phashIndex.add(id: id, code: reference.hashes.phash[0].value)
+        dhashIndex.add(id: id, code: reference.hashes.dhash[0].value)
+    }
+
+    static func code(_ h: Hash256) -> HammingIndex256.Code {
+        HammingIndex256.Code(h.words.0, h.words.1, h.words.2, h.words.3)
+    }
+
+    private func threshold(_ name: String) -> Int? { policy.thresholds[Matching.HashAlgorithm(rawValue: name)] }
+
+    /// All references that `query` matches in either tier, best first; `excluding` filters references out
+    /// (e.g. the query's own tip).
+    /// - Complexity: 8 radius searches per algorithm, then O(candidates × 8).
+    public func match(_ query: MatchHashes, excluding: (ReferenceImage) -> Bool = { _ in false }) -> [ImageMatch] {
+        var candidates = Set<Int64>()
+        let usePDQ = query.pdq.quality >= minimumPDQQuality
+        for k in 0..<8 {
+            if usePDQ, let t = threshold("pdq") {
+                for m in pdqIndex.search(Self.code(query.pdqDihedral[k]), radius: t) { candidates.insert(m.id) }
+            }
+            if let t = threshold("phash") { for m in phashIndex.search(query.phash[k].value, radius: t) { candidates.insert(m.id) } }
+            if let t = threshold("dhash") { for m in dhashIndex.search(query.dhash[k].value, radius: t) { candidates.insert(m.id) } }
+        }
+        var out: [ImageMatch] = []
+        for id in candidates.sorted() {
+            let reference = references[Int(id)]
+            if excluding(reference) { continue }
+            if let best = judge(query, reference) { out.append(best) }
+        }
+        return out.sorted {
+            ($0.assessment.tier, $0.assessment.strength) > ($1.assessment.tier, $1.assessment.strength)
+        }
+    }
+
+    /// The best assessment of `query` against one reference over the 8 dihedral transforms.
+    public func judge(_ query: MatchHashes, _ reference: ReferenceImage) -> ImageMatch? {
+        let usePDQ = query.pdq.quality >= minimumPDQQuality && reference.hashes.pdq.quality >= minimumPDQQuality
+        var best: ImageMatch?
+        for k in 0..<8 {
+            var distances: [String: Int] = [
+                "phash": query.phash[k].distance(to: reference.hashes.phash[0]),
+                "dhash": query.dhash[k].distance(to: reference.hashes.dhash[0]),
+            ]
+            if usePDQ { distances["pdq"] = query.pdqDihedral[k].distance(to: reference.hashes.pdq.hash) }
+            let typed = Dictionary(uniqueKeysWithValues: distances.map { (Matching.HashAlgorithm(rawValue: $0.key), $0.value) })
+            guard let assessment = policy.assess(typed) else { continue }
+            if let b = best, (b.assessment.tier, b.assessment.strength) >= (assessment.tier, assessment.strength) { continue }
+            best = ImageMatch(reference: reference, distances: distances, transform: HashJob.dihedralNames[k],
+                              assessment: assessment)
+        }
+        return best
+    }
+}

@@ -1,0 +1,125 @@
+import CaseWork
+
+/// One auto-match of a tip photo against a catalogue crop or an earlier tip photo.
+public struct StoredMatch: Hashable, Sendable {
+    /// The tip photo that was matched.
+    public let tipPhotoID: Int64
+    /// The tip it belongs to.
+    public let tipID: TipID
+    /// What it matched: an object crop or another tip's photo.
+    public let reference: HashOwner
+    /// The object, when the reference is a crop.
+    public let object: ObjectCode?
+    /// The other tip, when the reference is a tip photo.
+    public let referenceTip: TipID?
+    /// Agreeing algorithms, e.g. `["pdq","phash"]`.
+    public let algos: [String]
+    /// Distances per algorithm, as `algo=d` pairs.
+    public let distances: [String: Int]
+    /// The query transform that matched (`orig`, `rot90`, …).
+    public let transform: String
+    /// `confirm` or `suggest`.
+    public let tier: String
+    /// 0…1.
+    public let strength: Double
+    /// The matched region on the tip photo for local-feature matches: `x,y;x,y;…`.
+    public let region: String?
+
+    /// A match row.
+    public init(tipPhotoID: Int64, tipID: TipID, reference: HashOwner, object: ObjectCode?, referenceTip: TipID?,
+                algos: [String], distances: [String: Int], transform: String, tier: String, strength: Double,
+                region: String? = nil) {
+        self.tipPhotoID = tipPhotoID
+        self.tipID = tipID
+        self.reference = reference
+        self.object = object
+        self.referenceTip = referenceTip
+        self.algos = algos
+        self.distances = distances
+        self.transform = transform
+        self.tier = tier
+        self.strength = strength
+        self.region = region
+    }
+}
+
+extension CaseStore {
+    /// Records auto-match results for one tip photo (replacing earlier rows for the same reference), with
+    /// one audit entry, in one transaction.
+    public func recordMatches(_ matches: [StoredMatch], by analyst: AnalystID) throws {
+        guard !matches.isEmpty else { return }
+        try database.transaction {
+            for m in matches {
+                let objectID: Int64? = try m.object.map { try objectRowID($0) }
+                try database.run(
+                    """
+                    INSERT INTO tip_matches (tip_photo_id, tip_id, ref_kind, ref_id, object_id, ref_tip_id, algos, distances,
+                                             transform, tier, strength, region)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                    ON CONFLICT (tip_photo_id, ref_kind, ref_id) DO UPDATE SET algos = excluded.algos,
+                        distances = excluded.distances, transform = excluded.transform, tier = excluded.tier,
+                        strength = excluded.strength, region = excluded.region
+                    """,
+                    [m.tipPhotoID, m.tipID.rawValue, m.reference.kind, m.reference.id, objectID, m.referenceTip?.rawValue,
+                     m.algos.joined(separator: ","), Self.encode(m.distances), m.transform, m.tier, m.strength, m.region])
+            }
+            try appendAudit(analyst: analyst.name, action: .matchRecord, subject: .tip(matches[0].tipID), details: [
+                "matches": .array(matches.map { m in
+                    .object(["ref": .string("\(m.reference.kind):\(m.reference.id)"), "tier": .string(m.tier),
+                             "algos": .string(m.algos.joined(separator: ","))])
+                }),
+            ])
+        }
+    }
+
+    /// Matches of one tip's photos, or of all tips against one object's crops; best first.
+    public func matches(tip: TipID? = nil, object: ObjectCode? = nil) throws -> [StoredMatch] {
+        let objectID: Int64? = try object.map { try objectRowID($0) }
+        return try database.query(
+            """
+            SELECT m.tip_photo_id, m.tip_id, m.ref_kind, m.ref_id, o.code, m.ref_tip_id, m.algos, m.distances, m.transform,
+                   m.tier, m.strength, m.region
+            FROM tip_matches m LEFT JOIN objects o ON o.id = m.object_id
+            WHERE (?1 IS NULL OR m.tip_id = ?1) AND (?2 IS NULL OR m.object_id = ?2)
+            ORDER BY (m.tier = 'confirm') DESC, m.strength DESC, m.id
+            """, [tip?.rawValue, objectID]
+        ) { r in
+            (r.int(0), r.int(1), r.text(2), r.int(3), r.optionalText(4), r.optionalInt(5), r.text(6), r.text(7), r.text(8),
+             r.text(9), r.double(10), r.optionalText(11))
+        }.map { row in
+            StoredMatch(tipPhotoID: row.0, tipID: TipID(row.1),
+                        reference: row.2 == "object_crop" ? .objectCrop(row.3) : .tipPhoto(row.3),
+                        object: try row.4.map { try ObjectCode($0) }, referenceTip: row.5.map(TipID.init),
+                        algos: row.6.split(separator: ",").map(String.init), distances: Self.decode(row.7),
+                        transform: row.8, tier: row.9, strength: row.10, region: row.11)
+        }
+    }
+
+    /// A stored setting, or nil.
+    public func setting(_ key: String) throws -> String? {
+        try database.queryFirst("SELECT value FROM settings WHERE key = ?", [key]) { $0.text(0) }
+    }
+
+    /// Stores a setting, with an audit entry naming the key.
+    public func setSetting(_ key: String, _ value: String, by analyst: AnalystID) throws {
+        try database.transaction {
+            try database.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             [key, value])
+            try appendAudit(analyst: analyst.name, action: .settingSet, subject: .other("setting:" + key),
+                            details: ["sha256": .string(CaseStore.sha256Hex(Array(value.utf8)))])
+        }
+    }
+
+    static func encode(_ distances: [String: Int]) -> String {
+        distances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
+    static func decode(_ text: String) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for pair in text.split(separator: ",") {
+            let kv = pair.split(separator: "=")
+            if kv.count == 2, let v = Int(kv[1]) { out[String(kv[0])] = v }
+        }
+        return out
+    }
+}
