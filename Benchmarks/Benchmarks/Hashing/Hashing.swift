@@ -2,6 +2,7 @@
 // bytes -> hashes path of `objtrace hash` in exact and fast mode.
 import Benchmark
 import BenchSupport
+import ImageCore  // Raster: not a product of its own, but built as part of ImageDecoding and PerceptualHash
 import ImageDecoding
 import ObjtraceKit
 import PerceptualHash

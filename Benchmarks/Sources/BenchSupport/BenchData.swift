@@ -23,7 +23,7 @@ public enum BenchData {
     /// The 12 MP camera JPEG (4000×3000, EXIF orientation 1) from the PDQ reference test inputs.
     public static let cameraJPEG = "pdq-reference/reg-test-input/exif-rotn/exif-rotn-1.jpg"
 
-    /// A 1.2 MP dev photo (1350×890, baseline 4:2:0) used as the "about 1 MP" image for hashing.
+    /// A 1.2 MP dev photo (1350×890, progressive JPEG) used as the "about 1 MP" image for hashing.
     public static let smallJPEG = "dev/photos/palapeli_citrus-fruits.jpg"
 
     /// The bytes of a file under `shared/data`, or nil (with a note on stderr) when it is absent.
