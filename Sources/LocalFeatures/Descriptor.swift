@@ -1,3 +1,4 @@
+import ImageCore
 /// The rotated-BRIEF machinery: intensity-centroid orientation and a fixed, seeded 256-pair test pattern.
 enum RotatedBRIEF {
     /// Radius of the orientation disc (a 31-pixel patch, as ORB).

@@ -1,3 +1,4 @@
+import ImageCore
 /// A tentative descriptor correspondence: keypoint indices into the query and the reference feature sets.
 public struct FeatureMatch: Sendable, Hashable, Codable {
     /// Index into the query's keypoints.

@@ -1,4 +1,5 @@
 import Foundation
+import ImageCore
 import ImageDecoding
 import Matching
 
@@ -54,7 +55,7 @@ public enum CalibrationJob {
             if cols.count > 9, cols[9].contains("REJECTED") || cols[9].contains("UNDECODABLE") || cols[9].contains("PARTIAL") { continue }
             items.append((base.appendingPathComponent(cols[f]).path, cols[g]))
         }
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var out: [Pair] = []
         var seen = Set<String>()
         var attempts = 0
@@ -101,18 +102,5 @@ public enum CalibrationJob {
             }
         }
         return try MatchPolicy.calibrated(from: samples, targetFalsePositiveRate: targetFalsePositiveRate)
-    }
-}
-
-/// SplitMix64, for repeatable sampling.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

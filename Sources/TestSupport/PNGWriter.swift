@@ -1,3 +1,5 @@
+import ImageCore
+
 /// Writes minimal valid PNG files (stored, uncompressed deflate) for tests that need exact synthetic
 /// inputs: 16-bit samples, absurd header sizes, alpha. Not for production output.
 public enum PNGWriter {
@@ -56,17 +58,5 @@ public enum PNGWriter {
     }
 }
 
-/// A small deterministic PRNG (SplitMix64) so generated test cases are the same on every run.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    /// Seeds the generator.
-    public init(seed: UInt64) { state = seed }
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The seeded generator tests use (SplitMix64, from ImageCore).
+public typealias SeededRandom = SplitMix64

@@ -1,20 +1,7 @@
 import ImageCore
 
-/// A tiny deterministic generator for the test protocol (SplitMix64).
-struct TestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / 9_007_199_254_740_992.0 }
-    mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * unit() }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
+/// The test protocol's generator.
+typealias TestRNG = SplitMix64
 
 /// The transforms of the generated protocol: how a citizen's photo or a re-share shows a published object.
 enum SceneTransform: String, CaseIterable, Sendable {

@@ -1,3 +1,4 @@
+import ImageCore
 import Foundation
 import Testing
 @testable import Matching
