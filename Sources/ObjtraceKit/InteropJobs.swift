@@ -78,20 +78,22 @@ public enum InteropJobs {
         return try VICS.write(VICSCase(caseNumber: object?.value, media: media))
     }
 
-    /// Writes `index.html` and PNG thumbnails for one object into `folder`; returns the page's path.
-    public static func sheet(_ service: CaseService, code: ObjectCode, folder: String) throws -> String {
+    /// The pictures and tables of an object's sheet: crops, matches (crop beside tip photo, with the local
+    /// region) and the candidate ranking. PNG thumbnails are written into `dir`, referenced as `prefix + name`.
+    static func sheetParts(_ service: CaseService, code: ObjectCode, dir: URL, prefix: String) throws
+        -> (crops: [SheetImage], matches: [SheetMatch], candidates: [SheetCandidate])
+    {
         let store = service.store
         let o = try store.object(code)
-        let dir = URL(fileURLWithPath: folder)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var images: [String: SheetImage] = [:]
         func image(_ sha: String) throws -> SheetImage {
             if let i = images[sha] { return i }
             let decoded = try ImageDecoder.decode(try service.blobs.get(sha)).upright()
             let thumb = decoded.thumbnail(maxSide: 240)
-            let name = "\(sha.prefix(16)).png"
+            let name = "\(sha).thumb.png"
             try Data(try PNGEncoder.encode(thumb)).write(to: dir.appendingPathComponent(name))
-            let i = SheetImage(relativePath: name, sha256: sha, width: decoded.width, height: decoded.height,
+            let i = SheetImage(relativePath: prefix + name, sha256: sha, width: decoded.width, height: decoded.height,
                                thumbWidth: thumb.width, thumbHeight: thumb.height)
             images[sha] = i
             return i
@@ -124,6 +126,14 @@ public enum InteropJobs {
                                   supportingTips: h.evidence.filter { $0.role == .counted }.map { String($0.tipId) },
                                   evidence: h.evidence.map { "tip \($0.tipId): \($0.role.rawValue), \(String(format: "%.2f", $0.contribution))" })
         }
+        return (crops, matches, candidates)
+    }
+
+    /// Writes `index.html` and PNG thumbnails for one object into `folder`; returns the page's path.
+    public static func sheet(_ service: CaseService, code: ObjectCode, folder: String) throws -> String {
+        let o = try service.store.object(code)
+        let dir = URL(fileURLWithPath: folder)
+        let (crops, matches, candidates) = try sheetParts(service, code: code, dir: dir, prefix: "")
         let page = EvidenceSheet(objectCode: code.value, title: o.title, category: o.category.rawValue, question: o.question,
                                  state: o.state.rawValue, crops: crops, matches: matches, candidates: candidates,
                                  generatedAt: ISO8601DateFormatter().string(from: Date()))
