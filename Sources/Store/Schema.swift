@@ -8,8 +8,8 @@ struct Migration {
 /// The ordered migrations. Never edit a shipped step: append a new one.
 enum Schema {
     static let migrations: [Migration] = [
-        Migration(version: 1, name: "case work tables, audit log, import progress, banks", sql: v1),
-        Migration(version: 2, name: "auto-match results and settings", sql: v2),
+        Migration(version: 1, name: "case work tables, audit log, import progress, banks, auto-match results, settings",
+                  sql: v1 + v1Matches),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
@@ -201,8 +201,8 @@ enum Schema {
         """
 
     /// Auto-match results (one row per tip photo and matched reference image) and small settings such as
-    /// the calibrated match policy.
-    private static let v2 = """
+    /// the calibrated match policy. Part of version 1: no store with an earlier version 1 was ever shipped.
+    private static let v1Matches = """
         CREATE TABLE tip_matches (
             id            INTEGER PRIMARY KEY,
             tip_photo_id  INTEGER NOT NULL REFERENCES tip_photos(id),
