@@ -66,7 +66,10 @@ let package = Package(
         // The analysts' command line: parses arguments and calls ObjtraceKit.
         .executableTarget(
             name: "objtrace",
-            dependencies: ["ObjtraceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ObjtraceKit", "CaseWork", "Store", "Matching",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Test fixtures: paths to ../shared/data, anchor table, skip helpers.

@@ -141,4 +141,27 @@ public enum InteropJobs {
         try Data(page.html().utf8).write(to: path)
         return path.path
     }
+
+    /// Matches a PDQ hash list (`pdq <hex>` lines as python-threatexchange writes them, or bare hexes) against
+    /// the catalogue: one JSON line per hash; nil when the file is not such a list.
+    public static func matchHashList(path: String, bytes: [UInt8], engine: MatchEngine) -> [String]? {
+        guard !ImageFormat.sniff(bytes).isDecodable, let parsed = try? HashListFormat.tx.parseLenient(String(decoding: bytes, as: UTF8.self)),
+              !parsed.entries.isEmpty else { return nil }
+        return parsed.entries.compactMap { entry in
+            guard let hash = Hash256(hex: entry.hex) else { return nil }
+            var line = JSONLine()
+            line.add("path", path)
+            line.add("hash", entry.hex)
+            line.add("matches", engine.matchPDQ(hash).compactMap { hit -> JSONLine? in
+                guard case .object(let code) = hit.reference.subject else { return nil }
+                var m = JSONLine()
+                m.add("object", code.value)
+                m.add("algo", "pdq")
+                m.add("distance", hit.distance)
+                m.add("tier", "suggest")
+                return m
+            })
+            return line.description
+        }
+    }
 }

@@ -116,6 +116,14 @@ public struct MatchEngine: Sendable {
         }
     }
 
+    /// References within the PDQ threshold of a bare PDQ hash (e.g. from a shared hash list), nearest first.
+    /// One hash family can only ever suggest.
+    /// - Complexity: one radius search.
+    public func matchPDQ(_ hash: Hash256) -> [(reference: ReferenceImage, distance: Int)] {
+        guard let t = threshold("pdq") else { return [] }
+        return pdqIndex.search(Self.code(hash), radius: t).map { (references[Int($0.id)], $0.distance) }
+    }
+
     /// Whether a 64-bit hash carries enough information to vote: flat or smooth images give hashes with
     /// almost no set (or unset) bits (a flat image's dHash is all zeros), which match every other flat
     /// image. Plays the role PDQ's quality score plays for PDQ.

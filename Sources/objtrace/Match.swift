@@ -44,7 +44,13 @@ struct Match: ParsableCommand {
                 case .file(let path):
                     line.add("path", path)
                     do {
-                        let image = try IngestedImage.prepare(try InputFiles.read(path), stripMetadata: false)
+                        let bytes = try InputFiles.read(path)
+                        if let lines = InteropJobs.matchHashList(path: path, bytes: bytes, engine: engine) {
+                            lines.forEach(emit)
+                            ok += 1
+                            continue
+                        }
+                        let image = try IngestedImage.prepare(bytes, stripMetadata: false)
                         let matches = engine.match(image.hashes).filter { $0.reference.owner.kind == "object_crop" }
                         var out = matches.map(MatchOutput.json)
                         for hit in localSearch?.search(image.upright) ?? [] {
