@@ -15,6 +15,20 @@ struct Objtrace: ParsableCommand {
             Sheet.self,
         ]
     )
+
+    /// Parses and runs, with exit status 2 for usage errors (ArgumentParser's default is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Writes one line to stdout, unbuffered enough for pipes.
