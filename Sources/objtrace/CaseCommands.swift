@@ -120,10 +120,7 @@ struct ObjectCommand: ParsableCommand {
         @Argument var code: String
         @Option var reason: String = ""
         func run() throws {
-            try caseCommand {
-                let o = try options.open().store.approve(ObjectCode(code), by: options.analystID(), reason: reason)
-                emit("\(o.code): \(o.state.rawValue), approvals: \(o.approvals.map(\.name).joined(separator: ", "))")
-            }
+            try objectStep(options, code) { try $0.approve($1, by: $2, reason: reason) }
         }
     }
 
@@ -132,10 +129,7 @@ struct ObjectCommand: ParsableCommand {
         @Argument var code: String
         @Option var reason: String = ""
         func run() throws {
-            try caseCommand {
-                let o = try options.open().store.publish(ObjectCode(code), by: options.analystID(), reason: reason)
-                emit("\(o.code): \(o.state.rawValue)")
-            }
+            try objectStep(options, code) { try $0.publish($1, by: $2, reason: reason) }
         }
     }
 
@@ -144,10 +138,7 @@ struct ObjectCommand: ParsableCommand {
         @Argument var code: String
         @Option var reason: String
         func run() throws {
-            try caseCommand {
-                let o = try options.open().store.withdraw(ObjectCode(code), by: options.analystID(), reason: reason)
-                emit("\(o.code): \(o.state.rawValue)")
-            }
+            try objectStep(options, code) { try $0.withdraw($1, by: $2, reason: reason) }
         }
     }
 
@@ -156,10 +147,7 @@ struct ObjectCommand: ParsableCommand {
         @Argument var code: String
         @Option var reason: String = ""
         func run() throws {
-            try caseCommand {
-                let o = try options.open().store.archive(ObjectCode(code), by: options.analystID(), reason: reason)
-                emit("\(o.code): \(o.state.rawValue)")
-            }
+            try objectStep(options, code) { try $0.archive($1, by: $2, reason: reason) }
         }
     }
 
@@ -180,6 +168,15 @@ struct ObjectCommand: ParsableCommand {
                 emit("\(o.code): \(o.state.rawValue)")
             }
         }
+    }
+}
+
+/// One object lifecycle step: opens the store, applies `step` and prints the new state and approvals.
+func objectStep(_ options: StoreOptions, _ code: String,
+                _ step: (CaseStore, ObjectCode, AnalystID) throws -> CaseObject) throws {
+    try caseCommand {
+        let o = try step(try options.open().store, try ObjectCode(code), try options.analystID())
+        emit("\(o.code): \(o.state.rawValue), approvals: \(o.approvals.map(\.name).joined(separator: ", "))")
     }
 }
 
