@@ -2,13 +2,14 @@
 # The main job on samples/: build objtrace (release), hash every sample, then run a small case:
 # catalogue three objects, four-eyes approve and publish them, submit the sample tips (auto-matched),
 # review, rank candidates, confirm, and refer one object with its dossier. Everything goes to a fresh
-# temporary store; nothing outside it is touched.
+# store in out/demo/ (git-ignored), kept so the evidence sheet and dossier can be opened afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product objtrace
 ot=.build/release/objtrace
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+work=out/demo
+rm -rf "$work"
+mkdir -p "$work"
 export OBJTRACE_STORE="$work/case.sqlite"
 
 echo "== objtrace inspect samples (header facts; the corrupt file is reported, the batch goes on)"
@@ -47,9 +48,13 @@ $ot review $B 4 --decision relevant --reason "consistent claim"
 $ot tip link $B 1 TAO-2026-001
 $ot tip link $B 4 TAO-2026-001
 $ot candidate list TAO-2026-001
-$ot candidate confirm $B 1 --reason "two independent tips, visual match"
+candidate=$($ot candidate list TAO-2026-001 --json | head -1 | sed 's/.*"candidate":\([0-9]*\).*/\1/')
+$ot candidate confirm $B "$candidate" --reason "two independent tips, visual match"
 $ot object resolve $B TAO-2026-001 --country BE --brand Alpro --reason "confirmed candidate"
 $ot refer $B TAO-2026-001 --country BE --out "$work/dossier"
 ls "$work/dossier" "$work/dossier/images"
+$ot sheet TAO-2026-003 --out "$work/sheet-TAO-2026-003"
 $ot audit verify
 $ot stats
+bash Scripts/check-sheet.sh "$work/dossier/referral.html" "$work/dossier/screenshot.png" || echo "(browser check failed)"
+echo "== done: open $work/dossier/referral.html and $work/sheet-TAO-2026-003/index.html"

@@ -219,13 +219,15 @@ public final class CaseService {
         return rows
     }
 
-    /// The objects a tip concerns: the one it names, the one it is linked to, and those its photos matched.
+    /// The objects a tip's claims are stored as candidate support for: the one it names, the one it is linked
+    /// to, and those its photos matched in the confirm tier. (Suggest-tier matches still count, weighted by
+    /// their strength, in the live ranking of `rankCandidates`, but do not create candidates by themselves.)
     func objectsOf(tip id: TipID) throws -> Set<ObjectCode> {
         let tip = try store.tip(id)
         var out = Set<ObjectCode>()
         if let o = tip.content.aboutObject { out.insert(o) }
         if let o = tip.linkedObject { out.insert(o) }
-        for m in try store.matches(tip: id) { if let o = m.object { out.insert(o) } }
+        for m in try store.matches(tip: id) where m.tier == "confirm" { if let o = m.object { out.insert(o) } }
         return out
     }
 
