@@ -5,6 +5,7 @@
 # store in out/demo/ (git-ignored), kept so the evidence sheet and dossier can be opened afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash .ci/install-deps   # libpng-dev, libjpeg-dev, libsqlite3-dev if missing
 swift build -c release --product objtrace
 ot=.build/release/objtrace
 work=out/demo
