@@ -46,13 +46,13 @@ public enum CalibrationJob {
         guard let f = header.firstIndex(of: "file"), let g = header.firstIndex(of: "group") else {
             throw InputError("\(path): MANIFEST needs 'file' and 'group' columns")
         }
-        let format = header.firstIndex(of: "format")
+        let format = header.firstIndex(of: "format"), notes = header.firstIndex(of: "notes")
         var items: [(String, String)] = []
         for line in lines {
             let cols = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard cols.count > max(f, g) else { continue }
             if let format, cols.count > format, !["JPEG", "PNG"].contains(cols[format]) { continue }
-            if cols.count > 9, cols[9].contains("REJECTED") || cols[9].contains("UNDECODABLE") || cols[9].contains("PARTIAL") { continue }
+            if let notes, cols.count > notes, ["REJECTED", "UNDECODABLE", "PARTIAL"].contains(where: cols[notes].contains) { continue }
             items.append((base.appendingPathComponent(cols[f]).path, cols[g]))
         }
         var rng = SplitMix64(seed: seed)

@@ -121,13 +121,11 @@ public final class CaseService {
     /// and all earlier tip photos; matches, the queue score and candidate support are recorded in the same
     /// transaction as the tip.
     public func submitTip(_ input: TipInput, importLine: ImportLine? = nil, by analyst: AnalystID) throws -> TipReport {
-        var photos: [(String, IngestedImage, MetadataStripper.Report)] = []
+        var photos: [(String, IngestedImage)] = []
         for path in input.photos {
             let bytes = try InputFiles.read(path)
             do {
-                let image = try IngestedImage.prepare(bytes, stripMetadata: true, options: decodeOptions)
-                let report = try MetadataStripper.strip(bytes).report
-                photos.append((path, image, report))
+                photos.append((path, try IngestedImage.prepare(bytes, stripMetadata: true, options: decodeOptions)))
             } catch {
                 throw InputError("\(path): \(error)")
             }
@@ -137,30 +135,30 @@ public final class CaseService {
             channel: input.channel, language: input.language, text: input.text,
             claims: TipClaims(brand: input.brand, product: input.product, shop: input.shop, country: input.country,
                               city: input.city, url: input.url),
-            photos: try photos.map { _, image, _ in
+            photos: try photos.map { _, image in
                 TipPhoto(originalSHA256: try SHA256Hex(image.originalSHA256), workingSHA256: try SHA256Hex(image.storedSHA256),
                          originalHadGPS: image.exif.hasGPS, originalHadDeviceSerial: image.exif.hasDeviceSerial)
             },
             contact: try input.contact.map { try ContactConsent.optIn($0) } ?? .declined,
             aboutObject: try input.object.map { try ObjectCode($0) })
-        for (_, image, _) in photos { try blobs.put(image.storedBytes) }
+        for (_, image) in photos { try blobs.put(image.storedBytes) }
         var engine = try matchEngine()
         var hashesByOriginal: [SHA256Hex: [HashRecord]] = [:]
-        for (_, image, _) in photos { hashesByOriginal[try SHA256Hex(image.originalSHA256)] = try image.hashes.records() }
+        for (_, image) in photos { hashesByOriginal[try SHA256Hex(image.originalSHA256)] = try image.hashes.records() }
 
         let (result, reports, newRefs) = try store.database.transaction { () throws -> (SubmitResult, [PhotoReport], [ReferenceImage]) in
             let result = try store.submitTip(submission, photoHashes: hashesByOriginal, importLine: importLine, by: analyst)
             var reports: [PhotoReport] = []
             var newRefs: [ReferenceImage] = []
             guard result.isNew else {
-                return (result, photos.map { path, image, report in
+                return (result, photos.map { path, image in
                     PhotoReport(path: path, originalSHA256: image.originalSHA256, workingSHA256: image.storedSHA256,
                                 hadGPS: image.exif.hasGPS, hadDeviceSerial: image.exif.hasDeviceSerial,
-                                removedMetadata: report.removed, matches: [])
+                                removedMetadata: image.removedMetadata, matches: [])
                 }, [])
             }
             var best = 0.0
-            for ((path, image, report), photoID) in zip(photos, result.photoIDs) {
+            for ((path, image), photoID) in zip(photos, result.photoIDs) {
                 let hits = try bankHits(image.hashes)
                 // A photo of something on an allow-list (sold everywhere, stock imagery) is no lead: its matches
                 // are not recorded and do not raise the tip in the queue.
@@ -182,7 +180,7 @@ public final class CaseService {
                 }
                 reports.append(PhotoReport(path: path, originalSHA256: image.originalSHA256, workingSHA256: image.storedSHA256,
                                            hadGPS: image.exif.hasGPS, hadDeviceSerial: image.exif.hasDeviceSerial,
-                                           removedMetadata: report.removed, matches: matches, bankHits: hits))
+                                           removedMetadata: image.removedMetadata, matches: matches, bankHits: hits))
                 let ref = ReferenceImage(owner: .tipPhoto(photoID), subject: .tip(result.tipID), sha256: image.storedSHA256,
                                          hashes: image.hashes)
                 newRefs.append(ref)
@@ -258,7 +256,7 @@ public final class CaseService {
         let matches = try store.matches(object: code)
         var strength: [TipID: Double] = [:]
         for m in matches { tipIDs.insert(m.tipID); strength[m.tipID] = max(strength[m.tipID] ?? 0, m.strength) }
-        for t in try store.tips() where t.content.aboutObject == code { tipIDs.insert(t.id) }
+        for t in try store.tips(about: code) { tipIDs.insert(t.id) }
         // Near-identical photos sent by several tips count once: link tips whose photos matched each other in
         // the confirm tier.
         var links: [(Int64, Int64)] = []

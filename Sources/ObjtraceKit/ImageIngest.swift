@@ -76,6 +76,8 @@ public struct IngestedImage: Sendable {
     public var width: Int, height: Int
     /// EXIF facts of the original (GPS / serial flags, orientation).
     public var exif: ExifSummary
+    /// Metadata segments/chunks removed from the stored copy (empty when not stripped).
+    public var removedMetadata: [String]
     /// Matching hashes of the upright image.
     public var hashes: MatchHashes
     /// The upright pixels (for local features and thumbnails; not stored).
@@ -89,11 +91,13 @@ public struct IngestedImage: Sendable {
         throws(DecodeError) -> IngestedImage
     {
         let decoded = try ImageDecoder.decode(bytes, options: options)
-        let exif = ExifSummary.read(from: bytes)
-        let stored = stripMetadata ? try MetadataStripper.strip(bytes).bytes : bytes
+        let stripped = stripMetadata ? try MetadataStripper.strip(bytes) : nil
+        let stored = stripped?.bytes ?? bytes
         let upright = decoded.upright()
         return IngestedImage(originalSHA256: sha256Hex(bytes), storedBytes: stored, storedSHA256: sha256Hex(stored),
-                             width: upright.width, height: upright.height, exif: exif,
-                             hashes: MatchHashes(upright: upright), upright: upright)
+                             width: upright.width, height: upright.height,
+                             exif: stripped?.report.exif ?? ExifSummary.read(from: bytes),
+                             removedMetadata: stripped?.report.removed ?? [], hashes: MatchHashes(upright: upright),
+                             upright: upright)
     }
 }

@@ -19,8 +19,7 @@ public enum InteropJobs {
     /// Hash-list entries for files (exact hashes of upright pixels), labelled with their paths.
     public static func fileEntries(_ paths: [String], report: (String) -> Void) -> [HashListEntry] {
         var out: [HashListEntry] = []
-        let job = HashJob(hasher: ImageHasher(algorithms: [.pdq, .phash, .dhash]), format: .jsonl)
-        let hasher = job.hasher
+        let hasher = ImageHasher(algorithms: [.pdq, .phash, .dhash])
         for entry in InputFiles.expand(paths) {
             switch entry {
             case .unreadable(let path, let reason): report("{\"path\":\(JSONLine.quote(path)),\"error\":\(JSONLine.quote(reason))}")
@@ -68,10 +67,9 @@ public enum InteropJobs {
             for sha in shas where seen.insert(sha).inserted {
                 let bytes = try service.blobs.get(sha)
                 let d = fileDigests(bytes)
-                let image = try ImageDecoder.decode(bytes)
-                let pdqHex = pdq(image.upright()).hash.hex
-                media.append(VICSMedia(md5: d.md5, sha1: d.sha1, sha256: d.sha256, fileName: sha, pdq: pdqHex, category: 0,
-                                       series: code.value, width: image.upright().width, height: image.upright().height,
+                let upright = try ImageDecoder.decode(bytes).upright()
+                media.append(VICSMedia(md5: d.md5, sha1: d.sha1, sha256: d.sha256, fileName: sha, pdq: pdq(upright).hash.hex,
+                                       category: 0, series: code.value, width: upright.width, height: upright.height,
                                        mediaSize: bytes.count))
             }
         }

@@ -100,11 +100,16 @@ extension CaseStore {
     }
 
     /// Tips, optionally filtered by state and/or linked object, by ascending id.
-    public func tips(state: TipState? = nil, linkedTo object: ObjectCode? = nil, limit: Int = .max, offset: Int = 0) throws -> [Tip] {
+    public func tips(state: TipState? = nil, linkedTo object: ObjectCode? = nil, about: ObjectCode? = nil,
+                     limit: Int = .max, offset: Int = 0) throws -> [Tip] {
         let objectRow: Int64? = try object.map { code in try objectRowID(code) }
+        let aboutRow: Int64? = try about.map { code in try objectRowID(code) }
         let ids = try database.query(
-            "SELECT id FROM tips WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR linked_object_id = ?2) ORDER BY id LIMIT ?3 OFFSET ?4",
-            [state?.rawValue, objectRow, Int64(min(limit, Int(Int64.max))), offset]
+            """
+            SELECT id FROM tips WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR linked_object_id = ?2)
+              AND (?5 IS NULL OR about_object_id = ?5) ORDER BY id LIMIT ?3 OFFSET ?4
+            """,
+            [state?.rawValue, objectRow, Int64(min(limit, Int(Int64.max))), offset, aboutRow]
         ) { TipID($0.int(0)) }
         return try loadTips(ids)
     }

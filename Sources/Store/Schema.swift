@@ -221,6 +221,7 @@ enum Schema {
         ) STRICT;
         CREATE INDEX tip_matches_object ON tip_matches(object_id);
         CREATE INDEX tip_matches_tip ON tip_matches(tip_id);
+        CREATE INDEX tips_about ON tips(about_object_id);
 
         CREATE TABLE settings (
             key    TEXT PRIMARY KEY,

@@ -52,7 +52,7 @@ struct CLIOutputTests {
         #expect(parsed.map(\.hex) == list.out)
     }
 
-    @Test func fastModeIsMarkedAndClose() throws {
+    @Test func fastModeIsMarked() throws {
         let exact = try run(.jsonl, "phash"), fast = try run(.jsonl, "phash", mode: .fast)
         #expect(fast.out.filter { $0.contains("\"mode\":\"fast\"") }.count == 7)
         #expect(exact.out.count == fast.out.count)
