@@ -1,7 +1,16 @@
 // Queries/s of HammingIndex256 / HammingIndex64 on random and clustered codes, checked against brute force.
 // Usage: MatchingBenchmark [count256 = 1000000] [count64 = 10000000]
+//        MatchingBenchmark compare ...   (the Swift half of Benchmarks/index-vs-faiss.sh; see Compare.swift)
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import Matching
+
+if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "compare" {
+    runCompare(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
