@@ -128,8 +128,10 @@ def commit_id():
     try:
         head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"], capture_output=True,
                               text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", ROOT, "diff", "--quiet", "HEAD", "--", "Sources", "Benchmarks",
-                                "Package.swift"]).returncode != 0
+        # Dirty when what this benchmark builds or runs differs from the commit (other modules are not timed).
+        dirty = subprocess.run(["git", "-C", ROOT, "diff", "--quiet", "HEAD", "--", "Sources/Matching",
+                                "Sources/CHammingKernel", "Benchmarks/MatchingBenchmark",
+                                "Benchmarks/index_vs_faiss.py"]).returncode != 0
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
