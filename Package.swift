@@ -81,7 +81,12 @@ let package = Package(
             exclude: ["pixel-checksums.tsv", "make-pixel-checksums.py"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PerceptualHashTests", dependencies: ["PerceptualHash", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PerceptualHashTests",
+            dependencies: ["PerceptualHash", "ImageDecoding", "TestSupport"],
+            exclude: ["make-reference-vectors.py"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalFeaturesTests", dependencies: ["LocalFeatures", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CaseWorkTests", dependencies: ["CaseWork"], swiftSettings: swiftSettings),

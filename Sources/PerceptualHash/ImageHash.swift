@@ -110,22 +110,31 @@ struct GreyPlane {
 
     /// phash bits of a 32×32 grid.
     static func perceptualBits(_ p: [UInt8]) -> Hash64 {
-        // scipy's `dct(dct(p, axis=0), axis=1)`: columns first, then the first 8 rows along x.
-        var columns = [Double](repeating: 0, count: 32 * 32)   // columns[k * 32 + x]
-        var line = [Double](repeating: 0, count: 32)
-        for x in 0..<32 {
-            for y in 0..<32 { line[y] = Double(p[32 * y + x]) }
-            let c = symmetricDCT2(line)
-            for k in 0..<8 { columns[32 * k + x] = c[k] }
-        }
-        var low = [Double](repeating: 0, count: 64)
-        for k in 0..<8 {
-            let c = symmetricDCT2(Array(columns[(32 * k)..<(32 * k + 32)]))
-            for l in 0..<8 { low[8 * k + l] = c[l] }
-        }
+        let low = perceptualLowBand(p)
         let sorted = low.sorted()
         let median = (sorted[31] + sorted[32]) / 2
         return Hash64(elements: low.lazy.map { $0 > median })
+    }
+
+    /// `C[:8, :8]` of scipy's `C = dct(dct(p, axis=0), axis=1)` on a 32×32 grid, row-major, bit for bit.
+    static func perceptualLowBand(_ p: [UInt8]) -> [Double] {
+        // Every column, then only the 8 rows phash keeps.
+        var rows = [Double](repeating: 0, count: 8 * 32)   // rows[k * 32 + x]
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 32) { line in
+            for x in 0..<32 {
+                for y in 0..<32 { line[y] = Double(p[32 * y + x]) }
+                ScipyDCT32.transform(line.baseAddress!)
+                for k in 0..<8 { rows[32 * k + x] = line[k] }
+            }
+        }
+        var low = [Double](repeating: 0, count: 64)
+        rows.withUnsafeMutableBufferPointer { r in
+            for k in 0..<8 {
+                ScipyDCT32.transform(r.baseAddress! + 32 * k)
+                for l in 0..<8 { low[8 * k + l] = r[32 * k + l] }
+            }
+        }
+        return low
     }
 
     /// imagehash `whash` (haar, LL of the top level removed): `S×S` resize, then PyWavelets' arithmetic.
@@ -148,63 +157,6 @@ struct GreyPlane {
         let pow2 = 1 << (Int.bitWidth - 1 - m.leadingZeroBitCount)
         return max(pow2, 8)
     }
-}
-
-/// Unnormalised DCT-II `X_k = 2 Σ x_n cos(πk(2n+1)/2N)` for a power-of-two `N`, by even/odd splitting.
-///
-/// The split (`x[n] ± x[N−1−n]`) makes coefficients that are zero for symmetric or constant input come out
-/// as exact zeros, as scipy's FFT-based DCT gives them; a plain matrix product leaves ±1e-13 noise there,
-/// which decides the bits of flat images (rows or columns constant) once the median is 0.
-func symmetricDCT2(_ x: [Double]) -> [Double] {
-    let n = x.count
-    if n == 1 { return [2 * x[0]] }
-    let half = n / 2
-    var sum = [Double](repeating: 0, count: half)
-    var diff = [Double](repeating: 0, count: half)
-    for i in 0..<half {
-        sum[i] = x[i] + x[n - 1 - i]
-        diff[i] = x[i] - x[n - 1 - i]
-    }
-    var out = [Double](repeating: 0, count: n)
-    let even = symmetricDCT2(sum)
-    for m in 0..<half { out[2 * m] = even[m] }
-    let basis = dctOddBasis(n)
-    for m in 0..<half {
-        let k = 2 * m + 1
-        var s = 0.0
-        for i in 0..<half { s += basis[m * half + i] * diff[i] }
-        out[k] = 2 * s
-    }
-    return out
-}
-
-/// `cos(πk(2i+1)/2N)` for odd `k = 2m+1`, `i < N/2`, cached for the sizes phash uses.
-private func dctOddBasis(_ n: Int) -> [Double] {
-    switch n {
-    case 32: return dctOddBasis32
-    case 16: return dctOddBasis16
-    case 8: return dctOddBasis8
-    case 4: return dctOddBasis4
-    case 2: return dctOddBasis2
-    default: return makeDCTOddBasis(n)
-    }
-}
-
-private let dctOddBasis32 = makeDCTOddBasis(32)
-private let dctOddBasis16 = makeDCTOddBasis(16)
-private let dctOddBasis8 = makeDCTOddBasis(8)
-private let dctOddBasis4 = makeDCTOddBasis(4)
-private let dctOddBasis2 = makeDCTOddBasis(2)
-
-private func makeDCTOddBasis(_ n: Int) -> [Double] {
-    let half = n / 2
-    var b = [Double](repeating: 0, count: half * half)
-    for m in 0..<half {
-        for i in 0..<half {
-            b[m * half + i] = libmCos(Double.pi * Double(2 * m + 1) * Double(2 * i + 1) / Double(2 * n))
-        }
-    }
-    return b
 }
 
 /// imagehash `average_hash(image)` (64-bit), bit-exact with imagehash 4.3.2 on Pillow 13.

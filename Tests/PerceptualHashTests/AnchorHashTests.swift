@@ -73,25 +73,12 @@ struct AnchorHashTests {
             #expect(r.pdqDihedral?.hashes.map(\.hex).joined(separator: ",") == row.pdq8, "PDQ dihedral")
             #expect(r.ahash?.hex == row.ahash, "ahash")
             #expect(r.dhash?.hex == row.dhash, "dhash")
-            if Self.phashFloatNoise.contains(row.file) {
-                withKnownIssue("scipy's FFT-based DCT rounding decides median ties on this synthetic image") {
-                    #expect(r.phash?.hex == row.phash, "phash")
-                }
-            } else {
-                #expect(r.phash?.hex == row.phash, "phash")
-            }
+            #expect(r.phash?.hex == row.phash, "phash")
             #expect(r.whash?.hex == row.whash, "whash")
         }
         // 16-bit PNGs are reduced to their high byte as Pillow does for RGB, so they are exact too.
         checks()
     }
-
-    /// Synthetic PngSuite images whose phash bits hinge on DCT coefficients that tie with the median in
-    /// exact arithmetic, so scipy's own float rounding (pocketfft) picks the bits; ours differs in 1–2 bits.
-    static let phashFloatNoise: Set<String> = [
-        "dev/formats/pngsuite/basi0g02.png", "dev/formats/pngsuite/basn0g02.png",
-        "dev/formats/pngsuite/cdsn2c08.png",
-    ]
 
     /// Modes whose anchor the reference front end (PIL → pdqhash) computes from wrongly decoded pixels.
     ///
