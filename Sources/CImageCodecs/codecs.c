@@ -123,7 +123,7 @@ static int ot_jpeg_model(J_COLOR_SPACE cs) {
     }
 }
 
-ot_jpeg *ot_jpeg_open(const uint8_t *data, size_t size, int scale_denom, long max_memory,
+ot_jpeg *ot_jpeg_open(const uint8_t *data, size_t size, int scale_eighths, int grey_output, long max_memory,
                       ot_jpeg_header *header, int *status, char *message) {
     ot_jpeg *j = (ot_jpeg *)calloc(1, sizeof(ot_jpeg));
     if (!j) {
@@ -158,11 +158,16 @@ ot_jpeg *ot_jpeg_open(const uint8_t *data, size_t size, int scale_denom, long ma
     }
     /* libjpeg's defaults (JDCT_ISLOW, fancy upsampling) are what Pillow, OpenCV and djpeg use; keep them so
      * the pixels, and therefore the hashes, equal the references'. */
-    c->scale_num = 1;
-    c->scale_denom = (unsigned int)(scale_denom == 2 || scale_denom == 4 || scale_denom == 8 ? scale_denom : 1);
+    c->scale_num = (unsigned int)(scale_eighths >= 1 && scale_eighths <= 8 ? scale_eighths : 8);
+    c->scale_denom = 8;
     switch (c->jpeg_color_space) {
     case JCS_GRAYSCALE:
         c->out_color_space = JCS_GRAYSCALE;
+        break;
+    case JCS_YCbCr:
+        /* Grey output of a YCbCr file is its Y plane: libjpeg then skips the chroma IDCT, upsampling and
+         * colour conversion (fast mode only; exact mode needs the RGB pixels the references see). */
+        c->out_color_space = grey_output ? JCS_GRAYSCALE : JCS_RGB;
         break;
     case JCS_CMYK:
     case JCS_YCCK:
@@ -457,3 +462,95 @@ int ot_png_encode(const uint8_t *pixels, int width, int height, int components, 
 }
 
 void ot_free(void *p) { free(p); }
+
+/* ---------------------------------------------------------------------------------------- JPEG encoding */
+
+/* A growing in-memory destination that we own, so the buffer is freed exactly once on every path
+ * (libjpeg's jpeg_mem_dest frees and replaces its buffer internally, which a longjmp would race). */
+struct ot_jpeg_sink {
+    struct jpeg_destination_mgr pub;
+    uint8_t *data;
+    size_t capacity;
+};
+
+static void ot_jpeg_sink_init(j_compress_ptr c) {
+    struct ot_jpeg_sink *sink = (struct ot_jpeg_sink *)c->dest;
+    sink->capacity = 1 << 16;
+    sink->data = (uint8_t *)malloc(sink->capacity);
+    if (!sink->data) ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
+    sink->pub.next_output_byte = sink->data;
+    sink->pub.free_in_buffer = sink->capacity;
+}
+
+static boolean ot_jpeg_sink_grow(j_compress_ptr c) {
+    struct ot_jpeg_sink *sink = (struct ot_jpeg_sink *)c->dest;
+    size_t used = sink->capacity; /* libjpeg calls this only when the buffer is full */
+    uint8_t *grown = (uint8_t *)realloc(sink->data, sink->capacity * 2);
+    if (!grown) ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
+    sink->data = grown;
+    sink->capacity *= 2;
+    sink->pub.next_output_byte = grown + used;
+    sink->pub.free_in_buffer = sink->capacity - used;
+    return TRUE;
+}
+
+static void ot_jpeg_sink_term(j_compress_ptr c) { (void)c; }
+
+int ot_jpeg_encode(const uint8_t *pixels, int width, int height, int components, int quality, uint8_t **out,
+                   size_t *out_size, char *message) {
+    struct jpeg_compress_struct c;
+    struct ot_jpeg_error err;
+    struct ot_jpeg_sink sink;
+    *out = NULL;
+    *out_size = 0;
+    if (width <= 0 || height <= 0 || width > 65500 || height > 65500 || (components != 1 && components != 3)) {
+        ot_copy_message(message, "invalid image for JPEG encoding");
+        return OT_ERR_UNSUPPORTED;
+    }
+    memset(&err, 0, sizeof err);
+    memset(&sink, 0, sizeof sink);
+    c.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = ot_jpeg_error_exit;
+    err.pub.output_message = ot_jpeg_output_message;
+    if (setjmp(err.jump)) {
+        jpeg_destroy_compress(&c);
+        free(sink.data);
+        ot_copy_message(message, err.message);
+        return err.status ? err.status : OT_ERR_CORRUPT;
+    }
+    jpeg_create_compress(&c);
+    sink.pub.init_destination = ot_jpeg_sink_init;
+    sink.pub.empty_output_buffer = ot_jpeg_sink_grow;
+    sink.pub.term_destination = ot_jpeg_sink_term;
+    c.dest = &sink.pub;
+    c.image_width = (JDIMENSION)width;
+    c.image_height = (JDIMENSION)height;
+    c.input_components = components;
+    c.in_color_space = components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, quality < 1 ? 1 : (quality > 100 ? 100 : quality), TRUE);
+    jpeg_start_compress(&c, TRUE);
+    const size_t stride = (size_t)width * (size_t)components;
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)c.next_scanline * stride);
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    *out_size = sink.capacity - sink.pub.free_in_buffer;
+    *out = sink.data;
+    jpeg_destroy_compress(&c);
+    return OT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------- allocator */
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void ot_retain_freed_buffers(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}

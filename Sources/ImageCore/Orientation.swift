@@ -18,28 +18,40 @@ extension Raster {
         let w = width, h = height, c = channels
         let outW = orientation.swapsAxes ? h : w
         let outH = orientation.swapsAxes ? w : h
-        var out = [UInt8](repeating: 0, count: pixels.count)
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for oy in 0..<outH {
-                    for ox in 0..<outW {
-                        // Source coordinates of output pixel (ox, oy).
-                        let sx: Int, sy: Int
-                        switch orientation {
-                        case .up: sx = ox; sy = oy
-                        case .upMirrored: sx = w - 1 - ox; sy = oy
-                        case .down: sx = w - 1 - ox; sy = h - 1 - oy
-                        case .downMirrored: sx = ox; sy = h - 1 - oy
-                        case .leftMirrored: sx = oy; sy = ox
-                        case .right: sx = oy; sy = h - 1 - ox
-                        case .rightMirrored: sx = w - 1 - oy; sy = h - 1 - ox
-                        case .left: sx = w - 1 - oy; sy = ox
+        // Output pixel (ox, oy) reads source sample `base + ox·stepX + oy·stepY`: each orientation is an affine
+        // walk over the source, copied in 32×32 tiles so the transposing ones stay cache-friendly.
+        let row = w * c, last = (w - 1) * c, bottom = (h - 1) * row
+        let (base, stepX, stepY): (Int, Int, Int)
+        switch orientation {
+        case .up: (base, stepX, stepY) = (0, c, row)
+        case .upMirrored: (base, stepX, stepY) = (last, -c, row)
+        case .down: (base, stepX, stepY) = (bottom + last, -c, -row)
+        case .downMirrored: (base, stepX, stepY) = (bottom, c, -row)
+        case .leftMirrored: (base, stepX, stepY) = (0, row, c)
+        case .right: (base, stepX, stepY) = (bottom, -row, c)
+        case .rightMirrored: (base, stepX, stepY) = (bottom + last, -row, -c)
+        case .left: (base, stepX, stepY) = (last, row, -c)
+        }
+        let out = [UInt8](unsafeUninitializedCapacity: pixels.count) { dst, initialized in
+            pixels.withUnsafeBufferPointer { srcBuffer in
+                guard let src = srcBuffer.baseAddress, let d = dst.baseAddress else { return }
+                let tile = 32
+                for ty in stride(from: 0, to: outH, by: tile) {
+                    for tx in stride(from: 0, to: outW, by: tile) {
+                        for oy in ty..<min(ty + tile, outH) {
+                            var s = base + tx * stepX + oy * stepY
+                            var o = (oy * outW + tx) * c
+                            for _ in tx..<min(tx + tile, outW) {
+                                d[o] = src[s]
+                                if c == 3 { d[o + 1] = src[s + 1]; d[o + 2] = src[s + 2] }
+                                s += stepX
+                                o += c
+                            }
                         }
-                        let s = (sy * w + sx) * c, d = (oy * outW + ox) * c
-                        for k in 0..<c { dst[d + k] = src[s + k] }
                     }
                 }
             }
+            initialized = pixels.count
         }
         return Raster(width: outW, height: outH, channels: c, pixels: out)
     }

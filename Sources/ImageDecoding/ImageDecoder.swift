@@ -1,26 +1,71 @@
 import CImageCodecs
 import ImageCore
 
+/// A libjpeg DCT-domain scale of M/8 (M = 1…8): the decoder computes a smaller IDCT per block, so a scaled
+/// decode costs less than decoding at full size and resizing. The decoded side is `ceil(side × M / 8)`.
+public struct DCTScale: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// M in M/8.
+    public let eighths: Int
+
+    /// Full resolution (8/8).
+    public static let full = DCTScale(checked: 8)
+
+    /// The scale M/8; nil unless 1 ≤ M ≤ 8.
+    public init?(eighths: Int) {
+        guard (1...8).contains(eighths) else { return nil }
+        self.eighths = eighths
+    }
+
+    /// The scale 1/`denominator` for 1, 2, 4 or 8; nil otherwise.
+    public init?(denominator: Int) {
+        guard [1, 2, 4, 8].contains(denominator) else { return nil }
+        self.eighths = 8 / denominator
+    }
+
+    private init(checked eighths: Int) { self.eighths = eighths }
+
+    /// The decoded length of a stored side (libjpeg rounds up).
+    public func scaled(_ side: Int) -> Int { (side * eighths + 7) / 8 }
+
+    /// The smallest scale whose decoded short side of a `width`×`height` JPEG is still at least
+    /// `minShortSide` pixels; full size when even that is smaller.
+    public static func smallest(width: Int, height: Int, minShortSide: Int) -> DCTScale {
+        let short = min(width, height)
+        for m in 1..<8 where DCTScale(checked: m).scaled(short) >= minShortSide { return DCTScale(checked: m) }
+        return .full
+    }
+
+    public static func < (a: DCTScale, b: DCTScale) -> Bool { a.eighths < b.eighths }
+
+    /// `M/8` as libjpeg and `djpeg -scale` write it.
+    public var description: String { "\(eighths)/8" }
+}
+
 /// Limits and choices for one decode.
 public struct DecodeOptions: Sendable, Equatable {
     /// Refuse images with more stored pixels than this, checked from the header before any allocation.
     public var maxPixels: Int
     /// Cap on libjpeg's working memory (progressive coefficient buffers etc.), in bytes.
     public var maxCodecMemory: Int
-    /// JPEG only: DCT-domain scale denominator 1, 2, 4 or 8. Ignored when `minShortSide` is set.
-    public var scaleDenominator: Int
+    /// JPEG only: the DCT-domain scale. Ignored when `minShortSide` is set.
+    public var scale: DCTScale
     /// JPEG only: pick the smallest DCT scale whose decoded short side is still at least this many pixels.
     public var minShortSide: Int?
+    /// JPEG only: deliver a YCbCr file as its Y (luma) plane, one channel, skipping chroma decoding. Every hash
+    /// works on luma, so fast hashing needs nothing else; the values differ from luma computed from the
+    /// decoded RGB by rounding only, so exact (reference-equal) hashing leaves this off.
+    public var lumaOnly: Bool
     /// Return the pixels of a truncated or garbled JPEG instead of a `damaged` error.
     public var allowDamaged: Bool
 
-    /// The defaults: 100 MP, 1 GiB codec memory, full resolution, damaged files refused.
-    public init(maxPixels: Int = 100_000_000, maxCodecMemory: Int = 1 << 30, scaleDenominator: Int = 1,
-                minShortSide: Int? = nil, allowDamaged: Bool = false) {
+    /// The defaults: 100 MP, 1 GiB codec memory, full resolution RGB, damaged files refused.
+    public init(maxPixels: Int = 100_000_000, maxCodecMemory: Int = 1 << 30, scale: DCTScale = .full,
+                minShortSide: Int? = nil, lumaOnly: Bool = false, allowDamaged: Bool = false) {
         self.maxPixels = maxPixels
         self.maxCodecMemory = maxCodecMemory
-        self.scaleDenominator = scaleDenominator
+        self.scale = scale
         self.minShortSide = minShortSide
+        self.lumaOnly = lumaOnly
         self.allowDamaged = allowDamaged
     }
 }
@@ -37,7 +82,7 @@ public enum ImageDecoder {
         switch try decodableFormat(bytes) {
         case .jpeg:
             let header = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
-                let (handle, header) = try openJPEG(buf, scale: 1, maxMemory: DecodeOptions().maxCodecMemory)
+                let (handle, header) = try openJPEG(buf, scale: .full, lumaOnly: false, maxMemory: DecodeOptions().maxCodecMemory)
                 ot_jpeg_close(handle)
                 return header
             }
@@ -60,35 +105,27 @@ public enum ImageDecoder {
             let (raster, header, scale, warnings) = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
                 try decodeJPEG(buf, options)
             }
-            return DecodedImage(raster: raster, info: jpegInfo(header, bytes), scaleDenominator: scale, warnings: warnings)
+            return DecodedImage(raster: raster, info: jpegInfo(header, bytes), scale: scale, warnings: warnings)
         default:
             let (raster, header) = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in try decodePNG(buf, options) }
-            return DecodedImage(raster: raster, info: pngInfo(header, bytes), scaleDenominator: 1, warnings: 0)
+            return DecodedImage(raster: raster, info: pngInfo(header, bytes), scale: .full, warnings: 0)
         }
-    }
-
-    /// The DCT scale denominator (1, 2, 4, 8) that keeps the short side of a `width`×`height` JPEG at least
-    /// `minShortSide` pixels (libjpeg rounds scaled sizes up).
-    public static func scaleDenominator(width: Int, height: Int, minShortSide: Int) -> Int {
-        let short = min(width, height)
-        for d in [8, 4, 2] where (short + d - 1) / d >= minShortSide { return d }
-        return 1
     }
 
     // MARK: - JPEG
 
     private static func decodeJPEG(_ bytes: UnsafeBufferPointer<UInt8>, _ options: DecodeOptions)
-        throws(DecodeError) -> (Raster, ot_jpeg_header, Int, Int)
+        throws(DecodeError) -> (Raster, ot_jpeg_header, DCTScale, Int)
     {
         // Read the header once at full scale to check the limit and choose the scale.
-        let (probe, full) = try openJPEG(bytes, scale: 1, maxMemory: options.maxCodecMemory)
+        let (probe, full) = try openJPEG(bytes, scale: .full, lumaOnly: false, maxMemory: options.maxCodecMemory)
         ot_jpeg_close(probe)
         try checkPixels(Int(full.image_width), Int(full.image_height), options.maxPixels)
-        var scale = [1, 2, 4, 8].contains(options.scaleDenominator) ? options.scaleDenominator : 1
+        var scale = options.scale
         if let minSide = options.minShortSide {
-            scale = scaleDenominator(width: Int(full.image_width), height: Int(full.image_height), minShortSide: minSide)
+            scale = DCTScale.smallest(width: Int(full.image_width), height: Int(full.image_height), minShortSide: minSide)
         }
-        let (handle, header) = try openJPEG(bytes, scale: scale, maxMemory: options.maxCodecMemory)
+        let (handle, header) = try openJPEG(bytes, scale: scale, lumaOnly: options.lumaOnly, maxMemory: options.maxCodecMemory)
         defer { ot_jpeg_close(handle) }
         let w = Int(header.output_width), h = Int(header.output_height), c = Int(header.output_components)
         var warnings: Int32 = 0
@@ -102,14 +139,14 @@ public enum ImageDecoder {
     }
 
     /// Opens a JPEG reading from `bytes`, which must stay valid until `ot_jpeg_close`.
-    private static func openJPEG(_ bytes: UnsafeBufferPointer<UInt8>, scale: Int, maxMemory: Int)
+    private static func openJPEG(_ bytes: UnsafeBufferPointer<UInt8>, scale: DCTScale, lumaOnly: Bool, maxMemory: Int)
         throws(DecodeError) -> (OpaquePointer, ot_jpeg_header)
     {
         var header = ot_jpeg_header()
         var status: Int32 = 0
         var message = MessageBuffer()
         let handle = message.withPointer {
-            ot_jpeg_open(bytes.baseAddress, bytes.count, Int32(scale), maxMemory, &header, &status, $0)
+            ot_jpeg_open(bytes.baseAddress, bytes.count, Int32(scale.eighths), lumaOnly ? 1 : 0, maxMemory, &header, &status, $0)
         }
         guard let handle else { throw error(status, message.string, format: "JPEG") }
         return (handle, header)

@@ -26,8 +26,8 @@ public struct DecodedImage: Sendable {
     public var raster: Raster
     /// The header facts.
     public var info: ImageInfo
-    /// The DCT scale denominator used (1 = full resolution).
-    public var scaleDenominator: Int
+    /// The DCT scale used (`.full` for PNG and full-resolution JPEG).
+    public var scale: DCTScale
     /// libjpeg warnings seen while decoding (damaged data is an error unless allowed).
     public var warnings: Int
 

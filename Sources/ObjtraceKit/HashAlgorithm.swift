@@ -55,7 +55,7 @@ public struct ImageHasher: Sendable {
     public var decodeOptions: DecodeOptions
 
     /// A hasher; fast mode picks the DCT scale from the algorithms (PDQ keeps ≥ 512 px on the short side,
-    /// the 64-bit hashes ≥ 64 px).
+    /// the 64-bit hashes ≥ 64 px) and decodes a YCbCr JPEG's luma plane only, since every hash reads luma.
     public init(algorithms: [HashAlgorithm], orientation: OrientationPolicy = .apply, mode: HashMode = .exact,
                 decodeOptions: DecodeOptions = DecodeOptions()) {
         self.algorithms = algorithms
@@ -65,6 +65,7 @@ public struct ImageHasher: Sendable {
         if mode == .fast {
             let needsPDQ = algorithms.contains(.pdq) || algorithms.contains(.pdq8)
             self.decodeOptions.minShortSide = needsPDQ ? 512 : 64
+            self.decodeOptions.lumaOnly = true
         }
     }
 

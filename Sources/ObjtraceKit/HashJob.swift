@@ -45,6 +45,7 @@ public struct HashJob: Sendable {
     public func run(paths: [String], emit: (String) -> Void, report: (String) -> Void,
                     progress: ((Int, Int) -> Void)? = nil) -> (hashed: Int, failed: Int) {
         let entries = InputFiles.expand(paths)
+        if entries.count > 1 { DecoderMemory.retainFreedBuffers() }
         if format == .csv { emit("path,algo,hex,quality") }
         var hashed = 0, failed = 0
         let hasher = self.hasher

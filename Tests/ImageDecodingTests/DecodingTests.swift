@@ -175,9 +175,44 @@ struct LimitTests {
 
     @Test("DCT scale choice keeps the short side at least the minimum")
     func scaleChoice() {
-        #expect(ImageDecoder.scaleDenominator(width: 4032, height: 3024, minShortSide: 512) == 4)
-        #expect(ImageDecoder.scaleDenominator(width: 4032, height: 3024, minShortSide: 64) == 8)
-        #expect(ImageDecoder.scaleDenominator(width: 600, height: 400, minShortSide: 512) == 1)
+        #expect(DCTScale.smallest(width: 4032, height: 3024, minShortSide: 512).eighths == 2)  // 1008×756
+        #expect(DCTScale.smallest(width: 4032, height: 3024, minShortSide: 64).eighths == 1)   // 504×378
+        #expect(DCTScale.smallest(width: 1224, height: 816, minShortSide: 512).eighths == 6)   // 5/8 gives 510
+        #expect(DCTScale.smallest(width: 600, height: 400, minShortSide: 512) == .full)
+    }
+
+    @Test("Fast-mode decodes: M/8 scales give libjpeg's rounded-up sizes; luma-only is the luma of the RGB decode")
+    func scaledLumaDecode() throws {
+        let data = try bytes("dev/photos/palapeli_citrus-fruits.jpg")
+        let rgb = try ImageDecoder.decode(data)
+        #expect(rgb.raster.channels == 3)
+        for m in 1...8 {
+            let scaled = try ImageDecoder.decode(data, options: DecodeOptions(scale: DCTScale(eighths: m)!))
+            #expect(scaled.raster.width == DCTScale(eighths: m)!.scaled(rgb.raster.width), "width at \(m)/8")
+            #expect(scaled.raster.height == DCTScale(eighths: m)!.scaled(rgb.raster.height), "height at \(m)/8")
+            #expect(scaled.scale.eighths == m)
+        }
+        let picked = try ImageDecoder.decode(data, options: DecodeOptions(minShortSide: 512))
+        #expect(min(picked.raster.width, picked.raster.height) >= 512)
+        #expect(picked.scale == DCTScale.smallest(width: rgb.raster.width, height: rgb.raster.height, minShortSide: 512))
+
+        let luma = try ImageDecoder.decode(data, options: DecodeOptions(lumaOnly: true))
+        #expect(luma.raster.channels == 1)
+        #expect(luma.raster.width == rgb.raster.width && luma.raster.height == rgb.raster.height)
+        // Y from the decoder against Rec. 601 luma of the decoded RGB: they differ by rounding, and where a
+        // saturated colour was clamped to 0 or 255 in RGB (a few pixels, by more).
+        var close = 0, total = 0
+        for i in 0..<luma.raster.pixelCount {
+            let r = Int(rgb.raster.pixels[3 * i]), g = Int(rgb.raster.pixels[3 * i + 1]), b = Int(rgb.raster.pixels[3 * i + 2])
+            let y = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16
+            let d = abs(y - Int(luma.raster.pixels[i]))
+            if d <= 2 { close += 1 }
+            total += d
+        }
+        #expect(Double(total) / Double(luma.raster.pixelCount) < 1.0)
+        #expect(Double(close) / Double(luma.raster.pixelCount) >= 0.95)
+        // PNG and grey inputs ignore the flag's chroma shortcut but still decode.
+        #expect(try ImageDecoder.decode(bytes("dev/photos/skimage_camera.png"), options: DecodeOptions(lumaOnly: true)).raster.channels == 1)
     }
 }
 
@@ -224,6 +259,35 @@ struct MutationTests {
     }
 }
 
+@Suite("JPEG encoding")
+struct JPEGEncodingTests {
+    /// A smooth test card: JPEG is made for such content, so a high-quality round trip stays close.
+    static func card(channels: Int) -> Raster {
+        let w = 96, h = 64
+        var pixels: [UInt8] = []
+        for y in 0..<h { for x in 0..<w { for c in 0..<channels { pixels.append(UInt8((x * 2 + y * (c + 1)) % 256)) } } }
+        return Raster(width: w, height: h, channels: channels, pixels: pixels)
+    }
+
+    @Test("libjpeg-encoded rasters decode back to the same size and nearly the same pixels", arguments: [1, 3])
+    func roundTrip(channels: Int) throws {
+        let raster = Self.card(channels: channels)
+        let high = try JPEGEncoder.encode(raster, quality: 95)
+        #expect(ImageFormat.sniff(high) == .jpeg)
+        let back = try ImageDecoder.decode(high).raster
+        #expect(back.width == raster.width && back.height == raster.height && back.channels == channels)
+        let meanError = zip(back.pixels, raster.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +) / raster.pixels.count
+        #expect(meanError <= 2)
+        // Lower quality gives a smaller file: the quality setting reaches the encoder.
+        #expect(try JPEGEncoder.encode(raster, quality: 30).count < high.count)
+    }
+
+    @Test("An empty raster is refused with an error, not a crash")
+    func emptyRefused() {
+        #expect(throws: DecodeError.self) { try JPEGEncoder.encode(Raster(width: 0, height: 0, channels: 3, pixels: [])) }
+    }
+}
+
 @Suite("PNG encoding")
 struct PNGEncodingTests {
     @Test("libpng-encoded thumbnails decode back to the same pixels", arguments: [1, 3])
@@ -236,5 +300,44 @@ struct PNGEncodingTests {
         #expect(try ImageDecoder.decode(png).raster == raster)
         let thumb = raster.thumbnail(maxSide: 10)
         #expect(thumb.width == 10 && thumb.height == 5)
+    }
+}
+
+@Suite("Orientation transforms")
+struct OrientationTransformTests {
+    /// EXIF orientation semantics written out per pixel: where output pixel (ox, oy) comes from.
+    static func source(_ o: Orientation, ox: Int, oy: Int, w: Int, h: Int) -> (Int, Int) {
+        switch o {
+        case .up: (ox, oy)
+        case .upMirrored: (w - 1 - ox, oy)
+        case .down: (w - 1 - ox, h - 1 - oy)
+        case .downMirrored: (ox, h - 1 - oy)
+        case .leftMirrored: (oy, ox)
+        case .right: (oy, h - 1 - ox)
+        case .rightMirrored: (w - 1 - oy, h - 1 - ox)
+        case .left: (w - 1 - oy, ox)
+        }
+    }
+
+    @Test("Every orientation moves every sample where EXIF says, across tile edges", arguments: [1, 3])
+    func allOrientations(channels: Int) {
+        let w = 70, h = 37  // not multiples of the 32-pixel tile
+        var rng = SeededRandom(seed: 7 + UInt64(channels))
+        let raster = Raster(width: w, height: h, channels: channels,
+                            pixels: (0..<(w * h * channels)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        for o in Orientation.allCases {
+            let out = raster.applying(o)
+            #expect(out.width == (o.swapsAxes ? h : w) && out.height == (o.swapsAxes ? w : h))
+            var wrong = 0
+            for oy in 0..<out.height {
+                for ox in 0..<out.width {
+                    let (sx, sy) = Self.source(o, ox: ox, oy: oy, w: w, h: h)
+                    for k in 0..<channels where out.pixels[(oy * out.width + ox) * channels + k] != raster.pixels[(sy * w + sx) * channels + k] {
+                        wrong += 1
+                    }
+                }
+            }
+            #expect(wrong == 0, "\(o)")
+        }
     }
 }

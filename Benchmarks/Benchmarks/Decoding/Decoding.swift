@@ -17,7 +17,7 @@ let benchmarks: @Sendable () -> Void = {
     for scale in [1, 2, 4, 8] {
         Benchmark("Decode 12MP JPEG 1/\(scale)") { benchmark in
             for _ in benchmark.scaledIterations {
-                let image = try ImageDecoder.decode(bytes, options: DecodeOptions(scaleDenominator: scale))
+                let image = try ImageDecoder.decode(bytes, options: DecodeOptions(scale: DCTScale(denominator: scale)!))
                 blackHole(image.raster.pixels.count)
             }
         }

@@ -44,11 +44,12 @@ typedef struct ot_jpeg_header {
 typedef struct ot_jpeg ot_jpeg;
 
 /*
- * Reads the header of a JPEG in memory (`data` must stay alive until close). `scale_denom` is 1, 2, 4 or 8
- * (DCT-domain scaling). `max_memory` caps libjpeg's working memory in bytes (0 = library default).
- * Returns NULL on any error, with `status` and `message` set.
+ * Reads the header of a JPEG in memory (`data` must stay alive until close). The output is scaled by
+ * `scale_eighths`/8 (1 to 8) in the DCT domain. With `grey_output`, a YCbCr file is delivered as its Y plane
+ * (one component), which skips chroma decoding work. `max_memory` caps libjpeg's working memory in bytes
+ * (0 = library default). Returns NULL on any error, with `status` and `message` set.
  */
-ot_jpeg *ot_jpeg_open(const uint8_t *data, size_t size, int scale_denom, long max_memory,
+ot_jpeg *ot_jpeg_open(const uint8_t *data, size_t size, int scale_eighths, int grey_output, long max_memory,
                       ot_jpeg_header *header, int *status, char *message);
 
 /*
@@ -90,6 +91,19 @@ void ot_png_close(ot_png *png);
  */
 int ot_png_encode(const uint8_t *pixels, int width, int height, int components, uint8_t **out, size_t *out_size,
                   char *message);
+
+/*
+ * Encodes 8-bit grey (components 1) or RGB (components 3) pixels as a baseline JPEG (4:2:0 for RGB, libjpeg's
+ * defaults) at `quality` 1-100. On success returns OT_OK and sets *out (free with ot_free) and *out_size.
+ */
+int ot_jpeg_encode(const uint8_t *pixels, int width, int height, int components, int quality, uint8_t **out,
+                   size_t *out_size, char *message);
+
+/*
+ * Bulk decoding: keep freed image-sized blocks in the process (glibc's mmap and trim thresholds raised), so
+ * each file does not pay for fresh zeroed pages again. No-op off glibc.
+ */
+void ot_retain_freed_buffers(void);
 
 /* Frees memory returned by the encoders. */
 void ot_free(void *p);
