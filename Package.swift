@@ -32,6 +32,8 @@ let package = Package(
         ),
         // Hardware popcount Hamming kernels with runtime CPU dispatch (target_clones), no unsafeFlags.
         .target(name: "CHammingKernel"),
+        // Pillow's fixed-point resampling passes with runtime CPU dispatch (32-bit vector multiplies).
+        .target(name: "CResampleKernel"),
         // System SQLite (libsqlite3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
 
@@ -40,7 +42,7 @@ let package = Package(
         // Bytes -> raster through the C codecs; EXIF orientation; limits; typed errors.
         .target(name: "ImageDecoding", dependencies: ["CImageCodecs", "ImageCore"], swiftSettings: swiftSettings),
         // Pure: PDQ and imagehash-compatible hashes, bit-exact with the references.
-        .target(name: "PerceptualHash", dependencies: ["ImageCore"], swiftSettings: swiftSettings),
+        .target(name: "PerceptualHash", dependencies: ["ImageCore", "CResampleKernel"], swiftSettings: swiftSettings),
         // Pure: Hamming indexes, thresholds, claim normalisation, candidate ranking.
         .target(name: "Matching", dependencies: ["PerceptualHash", "CHammingKernel"], swiftSettings: swiftSettings),
         // Pure: keypoints, binary descriptors, geometric verification.

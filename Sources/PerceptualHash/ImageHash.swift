@@ -1,3 +1,4 @@
+import CResampleKernel
 import ImageCore
 
 /// Why a hash could not be computed.
@@ -24,15 +25,7 @@ func pillowLuma(_ raster: Raster) -> [UInt8] {
     if raster.channels == 1 { return raster.pixels }
     let n = raster.pixelCount
     return [UInt8](unsafeUninitializedCapacity: n) { dst, initialized in
-        raster.pixels.withUnsafeBufferPointer { src in
-            var i = 0
-            while i < n {
-                let j = 3 &* i
-                let r = UInt32(src[j]), g = UInt32(src[j &+ 1]), b = UInt32(src[j &+ 2])
-                dst[i] = UInt8(truncatingIfNeeded: (19595 &* r &+ 38470 &* g &+ 7471 &* b &+ 0x8000) >> 16)
-                i &+= 1
-            }
-        }
+        raster.pixels.withUnsafeBufferPointer { ot_pillow_luma_u8($0.baseAddress, n, dst.baseAddress) }
         initialized = n
     }
 }

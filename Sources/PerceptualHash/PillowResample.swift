@@ -2,6 +2,8 @@
 // coefficients from a truncated sinc, normalised, rounded to 22 fractional bits, integer accumulation with
 // a rounding bias, an 8-bit intermediate between the two passes, and Pillow 13's choice of pass order.
 
+import CResampleKernel
+
 /// Pillow's `PRECISION_BITS` for 8-bit resampling (32 − 8 − 2).
 private let precisionBits = 22
 
@@ -62,13 +64,6 @@ private func sinc(_ x: Double) -> Double {
     return libmSin(px) / px
 }
 
-/// Pillow's `clip8` of an accumulator: `acc >> 22` clamped to 0...255.
-@inline(__always)
-private func clip8(_ acc: Int32) -> UInt8 {
-    let v = acc >> Int32(precisionBits)
-    return v < 0 ? 0 : (v > 255 ? 255 : UInt8(truncatingIfNeeded: v))
-}
-
 /// Resizes an 8-bit grey plane as Pillow 13's `resize((outWidth, outHeight), Image.LANCZOS)` does.
 func pillowResizeLanczos(
     _ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outWidth: Int, outHeight: Int
@@ -97,68 +92,25 @@ func pillowResizeLanczos(
     }
 }
 
-/// Pillow's `ImagingResampleHorizontal_8bpc` on one band.
+/// Pillow's `ImagingResampleHorizontal_8bpc` on one band (the loop is in CResampleKernel).
 private func horizontalPass(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outWidth: Int) -> [UInt8] {
     let kernel = PillowAxisKernel(inSize: width, outSize: outWidth)
-    var out = [UInt8](repeating: 0, count: outWidth * height)
-    kernel.coefficients.withUnsafeBufferPointer { kk in
-        out.withUnsafeMutableBufferPointer { dst in
-            let s = src.baseAddress!, k = kk.baseAddress!
-            for yy in 0..<height {
-                let row = s + yy * width
-                for xx in 0..<outWidth {
-                    let taps = kernel.count[xx]
-                    let p = row + kernel.start[xx]
-                    let kx = k + xx * kernel.ksize
-                    dst[yy * outWidth + xx] = clip8(dotU8(p, kx, taps))
-                }
-            }
-        }
+    let starts = kernel.start.map { Int32(truncatingIfNeeded: $0) }, counts = kernel.count.map { Int32(truncatingIfNeeded: $0) }
+    return [UInt8](unsafeUninitializedCapacity: outWidth * height) { dst, initialized in
+        ot_resample_horizontal_u8(src.baseAddress, Int32(width), Int32(height), Int32(outWidth), starts, counts,
+                                  kernel.coefficients, Int32(kernel.ksize), Int32(precisionBits), dst.baseAddress)
+        initialized = outWidth * height
     }
-    return out
 }
 
-/// Pillow's `ImagingResampleVertical_8bpc` on one band.
+/// Pillow's `ImagingResampleVertical_8bpc` on one band (the loop is in CResampleKernel).
 private func verticalPass(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outHeight: Int) -> [UInt8] {
     let kernel = PillowAxisKernel(inSize: height, outSize: outHeight)
-    var out = [UInt8](repeating: 0, count: width * outHeight)
+    let starts = kernel.start.map { Int32(truncatingIfNeeded: $0) }, counts = kernel.count.map { Int32(truncatingIfNeeded: $0) }
     var acc = [Int32](repeating: 0, count: width)
-    kernel.coefficients.withUnsafeBufferPointer { kk in
-        out.withUnsafeMutableBufferPointer { dst in
-            acc.withUnsafeMutableBufferPointer { a in
-                let s = src.baseAddress!
-                for yy in 0..<outHeight {
-                    a.update(repeating: Int32(1 << (precisionBits - 1)))
-                    let k = kk.baseAddress! + yy * kernel.ksize
-                    let y0 = kernel.start[yy]
-                    // Integer sums are exact (no overflow for 8-bit input), so accumulating row by row
-                    // across all columns gives Pillow's per-pixel values.
-                    for t in 0..<kernel.count[yy] {
-                        let c = k[t]
-                        let row = s + (y0 + t) * width
-                        var x = 0
-                        while x < width {
-                            a[x] = a[x] &+ Int32(truncatingIfNeeded: row[x]) &* c
-                            x &+= 1
-                        }
-                    }
-                    for x in 0..<width { dst[yy * width + x] = clip8(a[x]) }
-                }
-            }
-        }
+    return [UInt8](unsafeUninitializedCapacity: width * outHeight) { dst, initialized in
+        ot_resample_vertical_u8(src.baseAddress, Int32(width), Int32(outHeight), starts, counts, kernel.coefficients,
+                                Int32(kernel.ksize), Int32(precisionBits), &acc, dst.baseAddress)
+        initialized = width * outHeight
     }
-    return out
-}
-
-/// `2^21 + Σ p[t]·k[t]` in wrapping int32, as Pillow accumulates (exact: no overflow for 8-bit input).
-@inline(__always)
-private func dotU8(_ p: UnsafePointer<UInt8>, _ k: UnsafePointer<Int32>, _ n: Int) -> Int32 {
-    // A scalar reduction the optimiser vectorises; integer sums are exact in any order.
-    var acc = Int32(1 << (precisionBits - 1))
-    var t = 0
-    while t < n {
-        acc = acc &+ Int32(truncatingIfNeeded: p[t]) &* k[t]
-        t &+= 1
-    }
-    return acc
 }

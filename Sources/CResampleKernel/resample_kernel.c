@@ -1,0 +1,58 @@
+#include "resample_kernel.h"
+
+// Runtime CPU dispatch (ifunc): the default x86-64 build has SSE2 only, which lacks a 32-bit vector multiply,
+// and unsafeFlags would break packages that depend on objtrace.
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__)) && defined(__linux__)
+#define OT_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define OT_CLONES
+#endif
+
+static inline uint8_t clip8(int32_t acc, int precision_bits) {
+    int32_t v = acc >> precision_bits;
+    return (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : v));
+}
+
+OT_CLONES void ot_resample_horizontal_u8(const uint8_t *src, int width, int height, int out_width,
+                                         const int32_t *starts, const int32_t *counts, const int32_t *coeffs,
+                                         int ksize, int precision_bits, uint8_t *dst) {
+    const int32_t bias = (int32_t)1 << (precision_bits - 1);
+    for (int y = 0; y < height; y++) {
+        const uint8_t *row = src + (size_t)y * (size_t)width;
+        uint8_t *out = dst + (size_t)y * (size_t)out_width;
+        for (int x = 0; x < out_width; x++) {
+            const uint8_t *p = row + starts[x];
+            const int32_t *k = coeffs + (size_t)x * (size_t)ksize;
+            const int n = counts[x];
+            // Wrapping unsigned arithmetic: the same bits as Pillow's int sums, without signed-overflow UB.
+            uint32_t acc = (uint32_t)bias;
+            for (int t = 0; t < n; t++) acc += (uint32_t)p[t] * (uint32_t)k[t];
+            out[x] = clip8((int32_t)acc, precision_bits);
+        }
+    }
+}
+
+OT_CLONES void ot_resample_vertical_u8(const uint8_t *src, int width, int out_height, const int32_t *starts,
+                                       const int32_t *counts, const int32_t *coeffs, int ksize,
+                                       int precision_bits, int32_t *acc, uint8_t *dst) {
+    const uint32_t bias = (uint32_t)1 << (precision_bits - 1);
+    uint32_t *a = (uint32_t *)acc;
+    for (int y = 0; y < out_height; y++) {
+        for (int x = 0; x < width; x++) a[x] = bias;
+        const int32_t *k = coeffs + (size_t)y * (size_t)ksize;
+        for (int t = 0; t < counts[y]; t++) {
+            const uint32_t c = (uint32_t)k[t];
+            const uint8_t *row = src + (size_t)(starts[y] + t) * (size_t)width;
+            for (int x = 0; x < width; x++) a[x] += (uint32_t)row[x] * c;
+        }
+        uint8_t *out = dst + (size_t)y * (size_t)width;
+        for (int x = 0; x < width; x++) out[x] = clip8((int32_t)a[x], precision_bits);
+    }
+}
+
+OT_CLONES void ot_pillow_luma_u8(const uint8_t *rgb, size_t pixels, uint8_t *out) {
+    for (size_t i = 0; i < pixels; i++) {
+        const uint32_t r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
+        out[i] = (uint8_t)((19595u * r + 38470u * g + 7471u * b + 0x8000u) >> 16);
+    }
+}
