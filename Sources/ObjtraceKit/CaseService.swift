@@ -63,8 +63,8 @@ public final class CaseService {
             featureBlobs.append(try blobs.put(LocalSearch.features(image.upright).serialized()))
         }
         let result = try store.database.transaction {
-            let object = try store.addObject(code: code, title: title, category: category, question: question, notes: notes,
-                                             by: analyst)
+            _ = try store.addObject(code: code, title: title, category: category, question: question, notes: notes,
+                                    by: analyst)
             var crops: [StoredCrop] = []
             for ((_, image), featureBlob) in zip(prepared, featureBlobs) {
                 let crop = try ObjectCrop(sha256: SHA256Hex(image.storedSHA256), width: image.width, height: image.height)
