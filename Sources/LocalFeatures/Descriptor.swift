@@ -72,11 +72,23 @@ enum RotatedBRIEF {
     static func describe(_ smoothed: UnsafeBufferPointer<UInt8>, width w: Int, height h: Int,
                          x cx: Int, y cy: Int, cos c: Float, sin s: Float, mirrored: Bool,
                          into out: UnsafeMutableBufferPointer<UInt64>, at: Int) {
-        // Keypoints lie at least `border` (20) pixels inside the level and rotated samples within 13·√2, so
-        // no clamping is needed; the guard keeps a bad caller from reading out of bounds.
+        // Keypoints lie at least `border` (20) pixels inside the level and rotated samples (with their bilinear
+        // neighbours) within 13·√2 + 1, so no clamping is needed; the guard keeps a bad caller from reading out of bounds.
         precondition(cx >= border && cy >= border && cx < w - border && cy < h - border, "keypoint too close to the edge")
         let ySign: Float = mirrored ? -1 : 1
-        let centre = cy * w + cx
+        let fcx = Float(cx), fcy = Float(cy)
+        // Bilinear samples at the exactly rotated pattern points: rounding them to the nearest pixel moves
+        // each sample by up to half a pixel depending on the angle, so the same patch seen at two rotations
+        // would compare slightly different points (most harmful for the many tests between close points).
+        @inline(__always) func sample(_ px: Float, _ py: Float) -> Float {
+            let fx = px + fcx, fy = py + fcy
+            let x0 = Int(fx), y0 = Int(fy)  // positive coordinates: truncation is floor
+            let tx = fx - Float(x0), ty = fy - Float(y0)
+            let p = y0 * w + x0
+            let a = Float(smoothed[p]), b = Float(smoothed[p + 1])
+            let c2 = Float(smoothed[p + w]), d = Float(smoothed[p + w + 1])
+            return (a + (b - a) * tx) + ((c2 + (d - c2) * tx) - (a + (b - a) * tx)) * ty
+        }
         patternF.withUnsafeBufferPointer { pat in
             var word = 0
             while word < 4 {
@@ -85,9 +97,9 @@ enum RotatedBRIEF {
                 while bit < 64 {
                     let k = (word * 64 + bit) * 4
                     let x1 = pat[k], y1 = pat[k + 1] * ySign, x2 = pat[k + 2], y2 = pat[k + 3] * ySign
-                    let a = centre + roundToInt(s * x1 + c * y1) * w + roundToInt(c * x1 - s * y1)
-                    let b = centre + roundToInt(s * x2 + c * y2) * w + roundToInt(c * x2 - s * y2)
-                    if smoothed[a] < smoothed[b] { bits |= 1 << UInt64(bit) }
+                    let va = sample(c * x1 - s * y1, s * x1 + c * y1)
+                    let vb = sample(c * x2 - s * y2, s * x2 + c * y2)
+                    if va < vb { bits |= 1 << UInt64(bit) }
                     bit += 1
                 }
                 out[at + word] = bits

@@ -60,7 +60,7 @@ public struct LocalMatcher: Sendable {
         public var allowMirrored: Bool = true
         /// RANSAC seed (results are deterministic for a given seed).
         public var seed: UInt64 = 0x5EED_0B1E_C7
-        /// Query keypoints (strongest per level first) used by the global vote.
+        /// Keypoints of each candidate (strongest per level first) used by the global vote.
         public var voteKeypoints: Int = 300
 
         /// The default settings.
@@ -99,44 +99,94 @@ public struct LocalMatcher: Sendable {
         return best
     }
 
-    /// Ranks `candidates` by a cheap global vote: how many of the query's strongest descriptors (plain or
-    /// mirrored) find a distinctive nearest neighbour in the candidate (within `maxDistance` and passing the
-    /// ratio test) with a consistent rotation. Returns the top `limit` as (index into `candidates`, votes), most votes first, ties by index.
-    /// - Complexity: O(voteKeypoints · Σ candidate keypoints).
+    /// Ranks `candidates` by a cheap global vote: each candidate's strongest descriptors (`voteKeypoints` of
+    /// them, in proportion over its pyramid levels) find distinctive nearest neighbours among all of the query's
+    /// descriptors (plain or mirrored; within `maxDistance`, passing the ratio test), and each such match
+    /// votes, Hough-style, for the pose it implies — rotation, scale and the position of the candidate's
+    /// centre in the query (`houghVote`). Returns the top `limit` as (index into `candidates`, votes), most
+    /// votes first, ties by index.
+    ///
+    /// The vote runs from the candidate's side because every keypoint of an object crop lies on the object,
+    /// while the strongest keypoints of a photo or screenshot are often on clutter (caption text, shelves):
+    /// a vote by the query's strongest keypoints could miss the object altogether.
+    /// - Complexity: O(voteKeypoints · query keypoints) per candidate.
     public func rankCandidates(query: FeatureSet, candidates: [FeatureSet], limit: Int) -> [(index: Int, votes: Int)] {
-        let picked = voteSubset(query)
-        var plainWords: [UInt64] = [], mirrorWords: [UInt64] = []
-        for i in picked {
-            plainWords += query.descriptors[(4 * i)..<(4 * i + 4)]
-            if query.hasMirrored { mirrorWords += query.mirroredDescriptors[(4 * i)..<(4 * i + 4)] }
-        }
         var scored: [(index: Int, votes: Int)] = []
         for (ci, cand) in candidates.enumerated() {
-            let plain = rotationVote(tentativeMatches(plainWords, cand.descriptors), picked, query, cand, mirrored: false)
-            let flipped = mirrorWords.isEmpty || !config.allowMirrored ? 0
-                : rotationVote(tentativeMatches(mirrorWords, cand.descriptors), picked, query, cand, mirrored: true)
+            let picked = voteSubset(cand)
+            var plainWords: [UInt64] = [], mirrorWords: [UInt64] = []
+            plainWords.reserveCapacity(4 * picked.count)
+            for i in picked { plainWords += cand.descriptors[(4 * i)..<(4 * i + 4)] }
+            // Matches come back as (query: index into `picked`, reference: query keypoint): swap the roles.
+            func pairs(_ ms: [FeatureMatch]) -> [(q: Int, r: Int)] { ms.map { ($0.reference, picked[$0.query]) } }
+            let plain = houghVote(pairs(tentativeMatches(plainWords, query.descriptors)), query, cand, mirrored: false)
+            var flipped = 0
+            if config.allowMirrored {
+                if query.hasMirrored {
+                    flipped = houghVote(pairs(tentativeMatches(plainWords, query.mirroredDescriptors)), query, cand, mirrored: true)
+                } else if cand.hasMirrored {
+                    for i in picked { mirrorWords += cand.mirroredDescriptors[(4 * i)..<(4 * i + 4)] }
+                    flipped = houghVote(pairs(tentativeMatches(mirrorWords, query.descriptors)), query, cand, mirrored: true)
+                }
+            }
             scored.append((ci, max(plain, flipped)))
         }
         scored.sort { $0.votes != $1.votes ? $0.votes > $1.votes : $0.index < $1.index }
         return Array(scored.prefix(max(0, limit)))
     }
 
-    /// The largest number of matches agreeing on the object's rotation (30° bins, a bin plus its neighbour):
-    /// true matches share one rotation while chance matches spread over all of them.
-    func rotationVote(_ matches: [FeatureMatch], _ picked: [Int], _ q: FeatureSet, _ r: FeatureSet, mirrored: Bool) -> Int {
-        var bins = [Int](repeating: 0, count: 12)
-        for m in matches {
-            let aq = q.keypoints[picked[m.query]].angle, ar = r.keypoints[m.reference].angle
-            var d = Double(mirrored ? aq + ar : aq - ar) / (2 * .pi)
-            d -= d.rounded(.down)
-            bins[min(11, Int(d * 12))] += 1
-        }
+    /// The largest number of matches that agree on one pose of the candidate in the query (Lowe's Hough
+    /// clustering): each match's keypoint pair implies a rotation (orientation difference), a scale (size
+    /// ratio) and, from the reference keypoint's offset to the reference centre, where that centre lies in the
+    /// query. Bins: 30° of rotation, a factor 2 of scale, a quarter of the projected reference's longer side
+    /// in position; every match votes into the two nearest bins of each dimension, so that a pose near a bin
+    /// edge is not split. True matches share one pose, chance matches scatter over thousands of bins; a plain
+    /// rotation histogram let large textured crops collect enough chance matches to outvote the true object.
+    func houghVote(_ matches: [(q: Int, r: Int)], _ q: FeatureSet, _ r: FeatureSet, mirrored: Bool) -> Int {
+        if matches.isEmpty { return 0 }
+        let rcx = Double(r.imageWidth) / 2, rcy = Double(r.imageHeight) / 2
+        let refSide = Double(max(r.imageWidth, r.imageHeight, 1))
+        var counts: [Int: Int] = [:]
+        counts.reserveCapacity(16 * matches.count)
         var best = 0
-        for b in 0..<12 { best = max(best, bins[b] + bins[(b + 1) % 12]) }
+        for m in matches {
+            let kq = q.keypoints[m.q], kr = r.keypoints[m.r]
+            let phi = Double(mirrored ? kq.angle + kr.angle : kq.angle - kr.angle)
+            let s = Double(kq.size) / Double(max(kr.size, 1e-3))
+            guard s > 1.0 / 64, s < 64 else { continue }
+            // Offset of the reference centre from the keypoint, rotated (and reflected) and scaled into the query.
+            let dx = rcx - Double(kr.x), dy = (mirrored ? -1 : 1) * (rcy - Double(kr.y))
+            let c = cosApprox(phi), sn = sinApprox(phi)
+            let px = Double(kq.x) + s * (c * dx - sn * dy), py = Double(kq.y) + s * (sn * dx + c * dy)
+            // Continuous bin coordinates; the two nearest bins are floor(v − 0.5) and the one above.
+            var tv = phi / (2 * .pi) * 12
+            tv -= 12 * (tv / 12).rounded(.down)
+            let sv = log2Approx(s)
+            let t0 = Int((tv - 0.5).rounded(.down)), s0 = Int((sv - 0.5).rounded(.down))
+            for ds in 0...1 {
+                let sb = s0 + ds
+                let binSide = 0.25 * refSide * exp2Int(sb)
+                let xv = px / binSide, yv = py / binSide
+                // Bins far outside the photo carry no true pose; clamping keeps the packed key fields apart.
+                let x0 = min(2000, max(-2000, Int((xv - 0.5).rounded(.down))))
+                let y0 = min(2000, max(-2000, Int((yv - 0.5).rounded(.down))))
+                for dt in 0...1 {
+                    let tb = ((t0 + dt) % 12 + 12) % 12
+                    for dxb in 0...1 {
+                        for dyb in 0...1 {
+                            let key = ((((sb + 64) * 16 + tb) * 4096 + (x0 + dxb + 2048)) * 4096) + (y0 + dyb + 2048)
+                            let n = (counts[key] ?? 0) + 1
+                            counts[key] = n
+                            if n > best { best = n }
+                        }
+                    }
+                }
+            }
+        }
         return best
     }
 
-    /// The query keypoints that vote: the strongest of each level, in proportion to the level's share.
+    /// The keypoints of a candidate that vote: the strongest of each level, in proportion to the level's share.
     func voteSubset(_ q: FeatureSet) -> [Int] {
         let n = q.count
         if n <= config.voteKeypoints { return Array(0..<n) }
@@ -206,9 +256,12 @@ public struct LocalMatcher: Sendable {
         let tolerance = config.angleTolerance * .pi / 180
 
         var rng = SplitMix64(seed: config.seed ^ (mirrored ? 0xA5A5 : 0))
-        var bestCount = 0
-        var bestH: Homography?
-        var bestLoose = 0.0
+        // LO-RANSAC: every hypothesis whose loose support could beat the best verified result so far is
+        // refined (homography refits while the tolerance shrinks to `tight`), and the refined results compete.
+        // Keeping only the hypothesis with the most loose support lets a wrong pose that collects one or two more
+        // chance matches under the loose tolerance hide the true, smaller object.
+        var bestFinal: (h: Homography, inliers: [Int], region: [Point2D])?
+        var tried = 0
         for _ in 0..<config.iterations {
             let i = rng.below(n)
             var j = rng.below(n - 1)
@@ -227,46 +280,53 @@ public struct LocalMatcher: Sendable {
             else { continue }
             let p1y = mirrored ? -p1.y : p1.y
             let tx = q1.x - (re * p1.x - im * p1y), ty = q1.y - (im * p1.x + re * p1y)
-            let h = Homography.similarity(a: re, im, tx: tx, ty: ty, mirrored: mirrored)
+            let h0 = Homography.similarity(a: re, im, tx: tx, ty: ty, mirrored: mirrored)
             // Loose tolerance: a similarity only approximates a perspective view of the object.
             let loose = max(3 * config.inlierThreshold * Double(query.workScale), 0.03 * scale2.squareRoot() * refDiag)
             var count = 0
             for k in 0..<n {
-                let p = h.apply(src[k])
+                let p = h0.apply(src[k])
                 let ex = p.x - dst[k].x, ey = p.y - dst[k].y
                 if ex * ex + ey * ey <= loose * loose + tight[k] * tight[k] { count += 1 }
             }
-            if count > bestCount {
-                bestCount = count
-                bestH = h
-                bestLoose = loose
-            }
+            guard count >= config.minInliers, count > (bestFinal?.inliers.count ?? 0) else { continue }
+            // Bound the refinement work on pathological inputs (each refinement is a few O(n) refits).
+            tried += 1
+            if tried > 64 { continue }
+            // Only physically plausible views of the object compete.
+            guard let refined = refine(h0, loose: loose, src, dst, tight, angleDiff, tolerance),
+                  refined.inliers.count > (bestFinal?.inliers.count ?? 0),
+                  let region = plausibleRegion(refined.h, reference: reference, query: query, mirrored: mirrored)
+            else { continue }
+            bestFinal = (refined.h, refined.inliers, region)
         }
-        guard var h = bestH, bestCount >= config.minInliers else { return nil }
-
-        // Local optimisation: refit a homography on the inliers while shrinking the tolerance to `tight`.
-        let steps = [1.0, 0.5, 0.0, 0.0, 0.0]
-        for extra in steps {
-            let inl = inliers(h, src, dst, tight, extra * bestLoose)
-            guard inl.count >= config.minInliers, let refit = Homography.fit(src: src, dst: dst, indices: inl) else { break }
-            h = refit
-        }
-        var inl = inliers(h, src, dst, tight, 0)
-        // Orientation consistency with the final transform, per inlier.
-        inl = inl.filter { k in
-            let jac = h.jacobian(at: src[k])
-            // The Jacobian's first column carries the rotation φ for a similarity and for a mirror R(φ)·diag(1, −1).
-            let phi = approxAtan2(Float(jac.c), Float(jac.a))
-            return angleClose(Double(phi), angleDiff[k], tolerance)
-        }
-        guard inl.count >= config.minInliers else { return nil }
-        guard let region = plausibleRegion(h, reference: reference, query: query, mirrored: mirrored) else { return nil }
+        guard let (h, inl, region) = bestFinal else { return nil }
 
         let coverage = gridCoverage(inl.map { src[$0] }, reference: reference, query: query, h: h)
         // Inliers bunched on a small patch (text, a logo corner, a repeated texture) are weak evidence.
         let score = Double(inl.count) * min(1.0, coverage / 0.25)
         return LocalMatch(inliers: inl.count, score: score, coverage: coverage, mirrored: mirrored, transform: h,
                           region: region, tentativeMatches: n, inlierMatches: inl.map { matches[$0] })
+    }
+
+    /// Local optimisation of a hypothesis: refit a homography on its inliers while the tolerance shrinks from
+    /// `loose` (plus `tight`) to `tight`, then keep the inliers whose keypoint orientations agree with the
+    /// final transform. Nil when fewer than `minInliers` remain.
+    func refine(_ h0: Homography, loose: Double, _ src: [Point2D], _ dst: [Point2D], _ tight: [Double],
+                _ angleDiff: [Double], _ tolerance: Double) -> (h: Homography, inliers: [Int])? {
+        var h = h0
+        for extra in [1.0, 0.5, 0.0, 0.0, 0.0] {
+            let inl = inliers(h, src, dst, tight, extra * loose)
+            guard inl.count >= config.minInliers, let refit = Homography.fit(src: src, dst: dst, indices: inl) else { break }
+            h = refit
+        }
+        let inl = inliers(h, src, dst, tight, 0).filter { k in
+            // The Jacobian's first column carries the rotation φ for a similarity and for a mirror R(φ)·diag(1, −1).
+            let jac = h.jacobian(at: src[k])
+            let phi = approxAtan2(Float(jac.c), Float(jac.a))
+            return angleClose(Double(phi), angleDiff[k], tolerance)
+        }
+        return inl.count >= config.minInliers ? (h, inl) : nil
     }
 
     func inliers(_ h: Homography, _ src: [Point2D], _ dst: [Point2D], _ tight: [Double], _ extra: Double) -> [Int] {
@@ -336,3 +396,24 @@ func angleClose(_ a: Double, _ b: Double, _ tol: Double) -> Bool {
     if d < -.pi { d += 2 * .pi }
     return abs(d) <= tol
 }
+
+/// log2 of a positive finite value from its exponent and a cubic on the significand (error < 0.01).
+func log2Approx(_ v: Double) -> Double {
+    let m = v.significand  // in [1, 2)
+    let t = m - 1
+    return Double(v.exponent) + t * (1.4425 - t * (0.7213 - t * 0.2788))
+}
+
+/// 2^n for an integer n.
+func exp2Int(_ n: Int) -> Double { Double(sign: .plus, exponent: n, significand: 1) }
+
+/// sin and cos without libm: reduction to [−π, π] and Taylor series (error < 1e-7 there).
+func sinApprox(_ x0: Double) -> Double {
+    var x = x0 - 2 * .pi * (x0 / (2 * .pi)).rounded()
+    if x > .pi / 2 { x = .pi - x } else if x < -.pi / 2 { x = -.pi - x }
+    var term = x, sum = x
+    for i in 1...7 { term *= -x * x / Double((2 * i) * (2 * i + 1)); sum += term }
+    return sum
+}
+
+func cosApprox(_ x: Double) -> Double { sinApprox(x + .pi / 2) }

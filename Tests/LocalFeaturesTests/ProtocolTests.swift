@@ -172,17 +172,15 @@ enum KnownPairs {
         for (k, c) in cases.enumerated() where Protocol.big || k % 4 == 0 {
             guard let truth = references.firstIndex(of: c.object),
                   Protocol.matcher.match(query: c.query, reference: candidateSets[truth]) != nil else { continue }
-            let top = Protocol.matcher.rankCandidates(query: c.query, candidates: candidateSets, limit: 3)
+            let all = Protocol.matcher.rankCandidates(query: c.query, candidates: candidateSets, limit: candidateSets.count)
             ranked += 1
-            if top.contains(where: { $0.index == truth }) { inTop += 1 }
+            let rank = all.firstIndex(where: { $0.index == truth }) ?? all.count
+            if rank < 3 { inTop += 1 }
+            print("VOTE \(c.transform) \(c.object): true object rank \(rank + 1), votes \(all[rank].votes); top \(all.prefix(3).map(\.votes))")
         }
         print("global vote: true object in top 3 for \(inTop)/\(ranked) scenes among \(references.count) objects")
-        #expect(Double(inTop) >= 0.5 * Double(ranked))
-        // Target: 0.9. The vote (ratio-test matches of the 300 strongest query keypoints with a consistent
-        // rotation) is not yet discriminative enough against cluttered shelf photos; see the branch report.
-        withKnownIssue("global vote keeps the true object in the top 3 less often than 90%") {
-            #expect(Double(inTop) >= 0.9 * Double(ranked))
-        }
+        #expect(ranked > 0)
+        #expect(Double(inTop) >= 0.9 * Double(ranked), "global vote: true object in the top 3 for \(inTop)/\(ranked) scenes")
         // The calibrated threshold: the lowest score above every negative.
         let maxNegative = negatives.max() ?? 0
         print("scenes \(cases.count) generated+extracted in \(Int(t1.timeIntervalSince(t0))) s, verified in \(Int(t2.timeIntervalSince(t1))) s; negatives \(negatives.count) in \(Int(t3.timeIntervalSince(t2))) s")
@@ -191,8 +189,9 @@ enum KnownPairs {
             let s = scores[t] ?? []
             let atCalibrated = s.filter { $0 > maxNegative }.count, atDefault = s.filter { $0 >= minScore }.count
             print("recall \(t): \(atCalibrated)/\(s.count) above the calibrated threshold, \(atDefault)/\(s.count) at minScore")
-            // Goal 0.90; the default run has only 9 scenes per transform, so its floor allows two misses.
-            #expect(Double(atDefault) >= (Protocol.big ? 0.85 : 0.75) * Double(s.count), "recall of \(t) at the default threshold")
+            // Goal 0.90 (the big run's floor); the default run has only 9 scenes per transform, so its floor
+            // allows two misses.
+            #expect(Double(atDefault) >= (Protocol.big ? 0.90 : 0.75) * Double(s.count), "recall of \(t) at the default threshold")
         }
         #expect(negatives.count == wanted)
         #expect(maxNegative < minScore, "a negative pair reached the default threshold")
