@@ -57,7 +57,17 @@ public struct FeatureSet: Sendable, Equatable, Codable {
     // MARK: Compact binary form
 
     private static let magic: [UInt8] = Array("OTLF".utf8)
-    private static let version: UInt8 = 1
+    /// The extractor generation: bumped whenever the same image would give different descriptors, so stored
+    /// features from an older extractor are recomputed instead of matched against new ones (2: bilinear
+    /// rotated-BRIEF samples).
+    private static let version: UInt8 = 2
+
+    /// Whether `bytes` is a feature blob written by this extractor generation. A blob from an older one is
+    /// still readable in layout but its descriptors no longer compare with fresh ones; recompute it from the
+    /// image.
+    public static func isCurrent(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 8 && Array(bytes[0..<4]) == magic && bytes[4] == version
+    }
 
     /// A compact little-endian binary form for the store: 28 bytes of header, 21 bytes per keypoint and
     /// 32 (64 with mirrored) bytes of descriptor per keypoint.

@@ -1,6 +1,7 @@
 import CaseWork
 import Foundation
 import ImageCore
+import ImageDecoding
 import LocalFeatures
 import Store
 
@@ -48,7 +49,17 @@ public struct LocalSearch: Sendable {
         var refs: [Reference] = []
         for h in try service.store.allHashes(algo: Self.recordName, ownerKind: "object_crop", objectStates: [.published, .identified]) {
             guard case .object(let code) = h.subject else { continue }
-            let features = try FeatureSet(serialized: try service.blobs.get(h.record.hex))
+            let blob = try service.blobs.get(h.record.hex)
+            let features: FeatureSet
+            if FeatureSet.isCurrent(blob) {
+                features = try FeatureSet(serialized: blob)
+            } else {
+                // Written by an older extractor: recompute from the stored crop image (in memory; the store and
+                // its audit log are not touched by a read).
+                guard let crop = try service.store.crops(of: code).first(where: { $0.id == h.owner.id }) else { continue }
+                let image = try ImageDecoder.decode(try service.blobs.get(crop.crop.sha256.value))
+                features = Self.features(image.upright())
+            }
             refs.append(Reference(object: code, cropID: h.owner.id, features: features))
         }
         references = refs

@@ -36,6 +36,13 @@ import TestSupport
         var bad = blob
         bad[0] = 0x58
         #expect(throws: LocalFeaturesError.self) { try FeatureSet(serialized: bad) }
+        #expect(!FeatureSet.isCurrent(bad))
+        // A blob from an older extractor generation is recognised as outdated (to be recomputed), not matched.
+        #expect(FeatureSet.isCurrent(blob))
+        var older = blob
+        older[4] -= 1
+        #expect(!FeatureSet.isCurrent(older))
+        #expect(throws: LocalFeaturesError.self) { try FeatureSet(serialized: older) }
     }
 
     /// The mirror-aware descriptor of a keypoint equals the plain descriptor of the same point in the mirrored

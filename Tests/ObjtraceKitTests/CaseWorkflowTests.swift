@@ -127,6 +127,34 @@ struct CaseWorkflowTests {
         #expect(try service.store.matches(tip: other.tipID).isEmpty)
     }
 
+    /// Crop features stored by an older extractor generation are recomputed from the stored crop image, so
+    /// a store made before a descriptor change still finds its objects.
+    @Test(.enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)))
+    func outdatedCropFeaturesAreRecomputed() throws {
+        let (service, dir) = try temporaryService()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let code = try ObjectCode("TAO-2026-202")
+        _ = try service.addObject(code: code, title: "box", category: .packaging, question: "?", notes: "",
+                                  images: [SharedData.url("dev/known_pairs/opencv/box.png").path], by: alice)
+        _ = try service.store.approve(code, by: alice)
+        _ = try service.store.approve(code, by: bob)
+        _ = try service.store.publish(code, by: bob)
+        // Make the store look as an older generation left it: a feature blob with the previous version byte,
+        // recorded under its own SHA-256 (the blob store checks contents against names).
+        let record = try #require(service.store.allHashes(algo: LocalSearch.recordName, ownerKind: "object_crop",
+                                                          objectStates: [.published]).first)
+        var blob = try service.blobs.get(record.record.hex)
+        blob[4] -= 1
+        let older = try service.blobs.put(blob)
+        try service.store.database.run("UPDATE hashes SET hex = ? WHERE algo = ? AND hex = ?",
+                                       [older, LocalSearch.recordName, record.record.hex])
+        let search = try LocalSearch(service: service)
+        #expect(search.references.count == 1)
+        let scene = try ImageDecoder.decode([UInt8](Data(contentsOf: SharedData.url("dev/known_pairs/opencv/box_in_scene.png"))))
+        let hit = try #require(search.search(scene.upright()).first)
+        #expect(hit.object == code)
+    }
+
     @Test("A tip photo with GPS EXIF: stored copy has none, original SHA-256 kept, flag set")
     func gpsTipPhoto() throws {
         let (service, dir) = try temporaryService()
