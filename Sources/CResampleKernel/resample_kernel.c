@@ -56,3 +56,13 @@ OT_CLONES void ot_pillow_luma_u8(const uint8_t *rgb, size_t pixels, uint8_t *out
         out[i] = (uint8_t)((19595u * r + 38470u * g + 7471u * b + 0x8000u) >> 16);
     }
 }
+
+// PDQ's luma must round exactly as the reference's: no fused multiply-add in any clone.
+#pragma clang fp contract(off)
+OT_CLONES void ot_pdq_luma_row(const uint8_t *rgb, size_t pixels, float *out) {
+    for (size_t i = 0; i < pixels; i++) {
+        const double r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
+        const double rg = r * 0.299 + g * 0.587;
+        out[i] = (float)(rg + b * 0.114);
+    }
+}

@@ -1,3 +1,4 @@
+import CResampleKernel
 import ImageCore
 
 /// A PDQ hash with its quality score (0–100; the reference recommends ignoring hashes below 50).
@@ -179,14 +180,7 @@ func pdqLuma(_ raster: Raster) -> [Float]? {
                 // pip pdqhash (= HMA, python-threatexchange) evaluates `R*0.299 + G*0.587 + B*0.114` in
                 // float64 with numpy and casts to float32; the C++ float32 form differs in the last bit on
                 // some pixels, which flips bits on flat synthetic images (PngSuite).
-                var i = 0
-                while i < n {
-                    let j = 3 &* i
-                    let r = Double(src[j]), g = Double(src[j &+ 1]), b = Double(src[j &+ 2])
-                    let rg = r * 0.299 + g * 0.587
-                    dst[i] = Float(rg + b * 0.114)
-                    i &+= 1
-                }
+                ot_pdq_luma_row(src.baseAddress!, n, dst.baseAddress!)
             }
         }
         initialized = n

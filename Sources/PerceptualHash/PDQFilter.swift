@@ -1,3 +1,4 @@
+import CResampleKernel
 import ImageCore
 
 // PDQ's luma + two Jarosz rounds + decimation in one streaming pass over the RGB raster, without any
@@ -34,11 +35,12 @@ func pdqFilteredGrid(_ raster: Raster) -> [Float] {
     let tile = UnsafeMutablePointer<Float>.allocate(capacity: width * lanes)       // round 1 input (luma)
     let tile2 = UnsafeMutablePointer<Float>.allocate(capacity: width * lanes)      // round 2 input
     let laneSums = UnsafeMutablePointer<Float>.allocate(capacity: lanes)
+    let lumaRow = UnsafeMutablePointer<Float>.allocate(capacity: width)
     let columnSums = UnsafeMutablePointer<Float>.allocate(capacity: max(width, 64))
     let paddedHeight = lanes * ((height + lanes - 1) / lanes)
     let picked = UnsafeMutablePointer<Float>.allocate(capacity: paddedHeight * 64)  // round 2 rows, 64 columns
     defer {
-        ring.deallocate(); tile.deallocate(); tile2.deallocate(); laneSums.deallocate(); columnSums.deallocate(); picked.deallocate()
+        ring.deallocate(); tile.deallocate(); tile2.deallocate(); laneSums.deallocate(); lumaRow.deallocate(); columnSums.deallocate(); picked.deallocate()
     }
     // Lanes past the last row are never read back, but keep them finite.
     tile.initialize(repeating: 0, count: width * lanes)
@@ -53,7 +55,7 @@ func pdqFilteredGrid(_ raster: Raster) -> [Float] {
             let y0 = produced
             let rows = min(lanes, height - y0)
             for r in 0..<rows {
-                pdqLumaRow(pixels, raster: raster, row: y0 + r, into: tile + r, stride: lanes)
+                pdqLumaRow(pixels, raster: raster, row: y0 + r, into: tile + r, stride: lanes, scratch: lumaRow)
             }
             let out = ring + (y0 % ringRows) * width
             tileBoxPass(tile, steps: width, window: wr, sums: laneSums) { oi, divisor in
@@ -137,10 +139,11 @@ func pdqFilteredGrid(_ raster: Raster) -> [Float] {
     return grid
 }
 
-/// One row of PDQ luma (as `pdqLuma`), written to `out[x * stride]`.
+/// One row of PDQ luma (as `pdqLuma`), written to `out[x * stride]`; `scratch` holds `width` floats.
 @inline(__always)
 private func pdqLumaRow(
-    _ pixels: UnsafePointer<UInt8>, raster: Raster, row: Int, into out: UnsafeMutablePointer<Float>, stride: Int
+    _ pixels: UnsafePointer<UInt8>, raster: Raster, row: Int, into out: UnsafeMutablePointer<Float>, stride: Int,
+    scratch: UnsafeMutablePointer<Float>
 ) {
     let width = raster.width
     if raster.channels == 1 {
@@ -151,13 +154,11 @@ private func pdqLumaRow(
             x &+= 1
         }
     } else {
-        let src = pixels + row * width * 3
+        // The float64 formula runs contiguously in the C kernel (vectorised); only the scatter is here.
+        ot_pdq_luma_row(pixels + row * width * 3, width, scratch)
         var x = 0
         while x < width {
-            let j = 3 &* x
-            let r = Double(src[j]), g = Double(src[j &+ 1]), b = Double(src[j &+ 2])
-            let rg = r * 0.299 + g * 0.587
-            out[x &* stride] = Float(rg + b * 0.114)
+            out[x &* stride] = scratch[x]
             x &+= 1
         }
     }

@@ -32,6 +32,12 @@ void ot_resample_vertical_u8(const uint8_t *src, int width, int out_height, cons
 /* Pillow's convert('L') of packed RGB: `(19595 R + 38470 G + 7471 B + 0x8000) >> 16` per pixel. */
 void ot_pillow_luma_u8(const uint8_t *rgb, size_t pixels, uint8_t *out);
 
+/*
+ * PDQ's luma of packed RGB, in the reference's float order: `(float)((R*0.299 + G*0.587) + B*0.114)` in double,
+ * never fused (the x86-64-v3 clone has FMA, which would round differently).
+ */
+void ot_pdq_luma_row(const uint8_t *rgb, size_t pixels, float *out);
+
 #ifdef __cplusplus
 }
 #endif
