@@ -108,11 +108,7 @@ struct CaseWorkflowTests {
         let (service, dir) = try temporaryService()
         defer { try? FileManager.default.removeItem(at: dir) }
         let code = try ObjectCode("TAO-2026-201")
-        _ = try service.addObject(code: code, title: "box", category: .packaging, question: "?", notes: "",
-                                  images: [SharedData.url("dev/known_pairs/opencv/box.png").path], by: alice)
-        _ = try service.store.approve(code, by: alice)
-        _ = try service.store.approve(code, by: bob)
-        _ = try service.store.publish(code, by: bob)
+        try publishBox(code, in: service)
         var input = CaseService.TipInput()
         input.photos = [SharedData.url("dev/known_pairs/opencv/box_in_scene.png").path]
         let result = try service.submitTip(input, by: alice)
@@ -127,18 +123,21 @@ struct CaseWorkflowTests {
         #expect(try service.store.matches(tip: other.tipID).isEmpty)
     }
 
-    /// Crop features stored by an older extractor generation are recomputed from the stored crop image, so
-    /// a store made before a descriptor change still finds its objects.
-    @Test(.enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)))
-    func outdatedCropFeaturesAreRecomputed() throws {
-        let (service, dir) = try temporaryService()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let code = try ObjectCode("TAO-2026-202")
+    /// Publishes OpenCV's `box.png` as object `code` (two analysts approve).
+    private func publishBox(_ code: ObjectCode, in service: CaseService) throws {
         _ = try service.addObject(code: code, title: "box", category: .packaging, question: "?", notes: "",
                                   images: [SharedData.url("dev/known_pairs/opencv/box.png").path], by: alice)
         _ = try service.store.approve(code, by: alice)
         _ = try service.store.approve(code, by: bob)
         _ = try service.store.publish(code, by: bob)
+    }
+
+    @Test("Crop features stored by an older extractor generation are recomputed from the stored crop image")
+    func outdatedCropFeaturesAreRecomputed() throws {
+        let (service, dir) = try temporaryService()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let code = try ObjectCode("TAO-2026-202")
+        try publishBox(code, in: service)
         // Make the store look as an older generation left it: a feature blob with the previous version byte,
         // recorded under its own SHA-256 (the blob store checks contents against names).
         let record = try #require(service.store.allHashes(algo: LocalSearch.recordName, ownerKind: "object_crop",
