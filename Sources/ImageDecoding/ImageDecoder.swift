@@ -3,7 +3,7 @@ import ImageCore
 
 /// A libjpeg DCT-domain scale of M/8 (M = 1…8): the decoder computes a smaller IDCT per block, so a scaled
 /// decode costs less than decoding at full size and resizing. The decoded side is `ceil(side × M / 8)`.
-public struct DCTScale: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct DCTScale: Sendable, Hashable, CustomStringConvertible {
     /// M in M/8.
     public let eighths: Int
 
@@ -34,8 +34,6 @@ public struct DCTScale: Sendable, Hashable, Comparable, CustomStringConvertible 
         for m in 1..<8 where DCTScale(checked: m).scaled(short) >= minShortSide { return DCTScale(checked: m) }
         return .full
     }
-
-    public static func < (a: DCTScale, b: DCTScale) -> Bool { a.eighths < b.eighths }
 
     /// `M/8` as libjpeg and `djpeg -scale` write it.
     public var description: String { "\(eighths)/8" }

@@ -9,10 +9,10 @@ private let precisionBits = 22
 
 /// Fixed-point Lanczos-3 coefficients for resampling one axis from `inSize` to `outSize` samples.
 struct PillowAxisKernel {
-    /// First input index of each output sample.
-    var start: [Int]
+    /// First input index of each output sample (Int32, as the C kernel takes it).
+    var start: [Int32]
     /// Number of taps of each output sample.
-    var count: [Int]
+    var count: [Int32]
     /// `ksize` coefficients per output sample (only the first `count[x]` are used).
     var coefficients: [Int32]
     /// Stride between output samples in `coefficients`.
@@ -24,8 +24,8 @@ struct PillowAxisKernel {
         let filterScale = max(scale, 1.0)
         let support = 3.0 * filterScale
         ksize = Int(support.rounded(.up)) * 2 + 1
-        start = [Int](repeating: 0, count: outSize)
-        count = [Int](repeating: 0, count: outSize)
+        start = [Int32](repeating: 0, count: outSize)
+        count = [Int32](repeating: 0, count: outSize)
         coefficients = [Int32](repeating: 0, count: outSize * ksize)
         var weights = [Double](repeating: 0, count: ksize)
         let ss = 1.0 / filterScale
@@ -45,8 +45,8 @@ struct PillowAxisKernel {
                 let scaled = w * Double(1 << precisionBits)
                 coefficients[xx * ksize + x] = Int32(w < 0 ? (-0.5 + scaled) : (0.5 + scaled))
             }
-            start[xx] = xmin
-            count[xx] = max(xmax, 0)
+            start[xx] = Int32(xmin)
+            count[xx] = Int32(max(xmax, 0))
         }
     }
 }
@@ -95,9 +95,8 @@ func pillowResizeLanczos(
 /// Pillow's `ImagingResampleHorizontal_8bpc` on one band (the loop is in CResampleKernel).
 private func horizontalPass(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outWidth: Int) -> [UInt8] {
     let kernel = PillowAxisKernel(inSize: width, outSize: outWidth)
-    let starts = kernel.start.map { Int32(truncatingIfNeeded: $0) }, counts = kernel.count.map { Int32(truncatingIfNeeded: $0) }
     return [UInt8](unsafeUninitializedCapacity: outWidth * height) { dst, initialized in
-        ot_resample_horizontal_u8(src.baseAddress, Int32(width), Int32(height), Int32(outWidth), starts, counts,
+        ot_resample_horizontal_u8(src.baseAddress, Int32(width), Int32(height), Int32(outWidth), kernel.start, kernel.count,
                                   kernel.coefficients, Int32(kernel.ksize), Int32(precisionBits), dst.baseAddress)
         initialized = outWidth * height
     }
@@ -106,10 +105,9 @@ private func horizontalPass(_ src: UnsafeBufferPointer<UInt8>, width: Int, heigh
 /// Pillow's `ImagingResampleVertical_8bpc` on one band (the loop is in CResampleKernel).
 private func verticalPass(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outHeight: Int) -> [UInt8] {
     let kernel = PillowAxisKernel(inSize: height, outSize: outHeight)
-    let starts = kernel.start.map { Int32(truncatingIfNeeded: $0) }, counts = kernel.count.map { Int32(truncatingIfNeeded: $0) }
     var acc = [Int32](repeating: 0, count: width)
     return [UInt8](unsafeUninitializedCapacity: width * outHeight) { dst, initialized in
-        ot_resample_vertical_u8(src.baseAddress, Int32(width), Int32(outHeight), starts, counts, kernel.coefficients,
+        ot_resample_vertical_u8(src.baseAddress, Int32(width), Int32(outHeight), kernel.start, kernel.count, kernel.coefficients,
                                 Int32(kernel.ksize), Int32(precisionBits), &acc, dst.baseAddress)
         initialized = width * outHeight
     }

@@ -211,8 +211,8 @@ struct LimitTests {
         }
         #expect(Double(total) / Double(luma.raster.pixelCount) < 1.0)
         #expect(Double(close) / Double(luma.raster.pixelCount) >= 0.95)
-        // PNG and grey inputs ignore the flag's chroma shortcut but still decode.
-        #expect(try ImageDecoder.decode(bytes("dev/photos/skimage_camera.png"), options: DecodeOptions(lumaOnly: true)).raster.channels == 1)
+        // The flag is JPEG-only: an RGB PNG still decodes to RGB.
+        #expect(try ImageDecoder.decode(bytes("dev/photos/skimage_astronaut.png"), options: DecodeOptions(lumaOnly: true)).raster.channels == 3)
     }
 }
 
