@@ -340,3 +340,13 @@ extension Timestamp: Encodable {
 }
 
 extension HashRecord: Encodable {}
+
+/// What a hash bank is for. The two behave differently: a photo on an allow-list (stock imagery, products sold
+/// everywhere) is no lead, so its auto-matches are suppressed; a photo on a watch-list is flagged for an analyst
+/// and matched as usual.
+public enum BankKind: String, Hashable, Sendable, CaseIterable, Codable {
+    /// Ubiquitous images: matches are suppressed.
+    case allowList = "allow-list"
+    /// Images to watch for: hits are flagged, matching goes on.
+    case watchList = "watch-list"
+}

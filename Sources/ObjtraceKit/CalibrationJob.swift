@@ -72,7 +72,7 @@ public enum CalibrationJob {
     /// transform per algorithm; unreliable inputs are left out as the matcher leaves them out.
     public static func distances(_ query: MatchHashes, _ reference: MatchHashes) -> [String: Int] {
         var best: [String: Int] = [:]
-        for d in MatchEngine.distances(query, reference) {
+        for d in MatchHashes.distances(query, reference) {
             for (algo, v) in d { best[algo] = min(best[algo] ?? .max, v) }
         }
         return best

@@ -1,5 +1,6 @@
 import Foundation
 import ImageDecoding
+import Matching
 import PerceptualHash
 
 /// `objtrace hash`: bulk hashing of files and directories, in parallel, with output in input order.
@@ -17,7 +18,7 @@ public struct HashJob: Sendable {
     }
 
     /// The names of the eight dihedral hashes in output order.
-    public static let dihedralNames = ["orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipplus1", "flipminus1"]
+    public static let dihedralNames = MatchHashes.dihedralNames
 
     /// The hasher (algorithms, orientation, mode, limits).
     public var hasher: ImageHasher

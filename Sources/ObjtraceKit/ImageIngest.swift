@@ -1,24 +1,17 @@
 import CaseWork
 import ImageCore
 import ImageDecoding
+import Matching
 import PerceptualHash
 
-/// The hashes objtrace keeps for every catalogue crop and tip photo, for matching in any orientation.
+/// Computing and storing `MatchHashes` (the type lives in Matching; computing them from pixels and the stored
+/// record names belong to ingest).
 ///
 /// PDQ and its 8 dihedral hashes come from the PDQ DCT (bit-exact with the reference). pHash and dHash are
 /// kept for the upright image (bit-exact with imagehash) plus the 7 other dihedral orientations, computed by
 /// transforming the small resized grid: a rotated or mirrored tip photo then meets two independent hash
 /// families, which the matcher's confirm tier requires.
-public struct MatchHashes: Sendable, Equatable {
-    /// PDQ of the upright image and its quality.
-    public var pdq: PDQHash
-    /// The 8 dihedral PDQ hashes (index 0 = `pdq.hash`), in `PDQDihedral` order.
-    public var pdqDihedral: [Hash256]
-    /// pHash of the image after each dihedral transform (index 0 exact).
-    public var phash: [Hash64]
-    /// dHash of the image after each dihedral transform (index 0 exact).
-    public var dhash: [Hash64]
-
+extension MatchHashes {
     /// The orientation transforms that realise `PDQDihedral` order on a raster.
     public static let dihedralOrientations: [Orientation] = [.up, .left, .down, .right, .downMirrored, .upMirrored,
                                                              .leftMirrored, .rightMirrored]
@@ -27,34 +20,31 @@ public struct MatchHashes: Sendable, Equatable {
     public init(upright raster: Raster) {
         let results = computeHashes(raster, [.pdq8])
         let dihedral = results.pdqDihedral ?? PDQDihedralHashes(hashes: Array(repeating: .zero, count: 8), quality: 0)
-        pdq = dihedral.original
-        pdqDihedral = dihedral.hashes
         // Dihedral variants from the small resized grids (entry 0 bit-exact with imagehash); an empty raster
         // has no hashes, which the matcher treats as uninformative.
-        phash = (try? perceptualHashDihedral(raster)) ?? Array(repeating: Hash64(value: 0), count: 8)
-        dhash = (try? differenceHashDihedral(raster)) ?? Array(repeating: Hash64(value: 0), count: 8)
+        self.init(pdq: dihedral.original, pdqDihedral: dihedral.hashes,
+                  phash: (try? perceptualHashDihedral(raster)) ?? Array(repeating: Hash64(value: 0), count: 8),
+                  dhash: (try? differenceHashDihedral(raster)) ?? Array(repeating: Hash64(value: 0), count: 8))
     }
 
     /// Rebuilds from stored records (see `records`); nil when something is missing.
     public init?(records: [String: String], quality: Int) {
         func h256(_ k: String) -> Hash256? { records[k].flatMap { Hash256(hex: $0) } }
         func h64(_ k: String) -> Hash64? { records[k].flatMap { Hash64(hex: $0) } }
-        let names = HashJob.dihedralNames
+        let names = MatchHashes.dihedralNames
         let pd = names.enumerated().map { $0.offset == 0 ? h256("pdq") : h256("pdq-\($0.element)") }
         let ph = names.enumerated().map { $0.offset == 0 ? h64("phash") : h64("phash-\($0.element)") }
         let dh = names.enumerated().map { $0.offset == 0 ? h64("dhash") : h64("dhash-\($0.element)") }
         guard let p0 = pd[0] else { return nil }
-        pdq = PDQHash(hash: p0, quality: quality)
-        pdqDihedral = pd.map { $0 ?? p0 }
-        phash = ph.compactMap { $0 }
-        dhash = dh.compactMap { $0 }
+        let phash = ph.compactMap { $0 }, dhash = dh.compactMap { $0 }
         guard phash.count == 8, dhash.count == 8 else { return nil }
+        self.init(pdq: PDQHash(hash: p0, quality: quality), pdqDihedral: pd.map { $0 ?? p0 }, phash: phash, dhash: dhash)
     }
 
     /// The records to store: `pdq` (with quality), `pdq-rot90` …, `phash`, `phash-rot90` …, `dhash`, ….
     public func records() throws(CaseWorkError) -> [HashRecord] {
         var out: [HashRecord] = []
-        for (i, name) in HashJob.dihedralNames.enumerated() {
+        for (i, name) in MatchHashes.dihedralNames.enumerated() {
             let suffix = i == 0 ? "" : "-\(name)"
             out.append(try HashRecord(algo: "pdq" + suffix, hex: pdqDihedral[i].hex, quality: pdq.quality))
             out.append(try HashRecord(algo: "phash" + suffix, hex: phash[i].hex))

@@ -142,7 +142,7 @@ public enum InteropJobs {
 
     /// Matches a PDQ hash list (`pdq <hex>` lines as python-threatexchange writes them, or bare hexes) against
     /// the catalogue: one JSON line per hash; nil when the file is not such a list.
-    public static func matchHashList(path: String, bytes: [UInt8], engine: MatchEngine) -> [String]? {
+    public static func matchHashList(path: String, bytes: [UInt8], engine: CatalogueEngine) -> [String]? {
         guard !ImageFormat.sniff(bytes).isDecodable, let parsed = try? HashListFormat.tx.parseLenient(String(decoding: bytes, as: UTF8.self)),
               !parsed.entries.isEmpty else { return nil }
         return parsed.entries.compactMap { entry in

@@ -8,8 +8,8 @@ import Store
 /// Local-feature matching of photos against the catalogue crops: finds an object that is only part of a
 /// photo (on a shelf, in a screenshot, under perspective), which whole-image hashes cannot.
 ///
-/// Each crop's features are extracted once at ingest and kept in the blob store (the hash record
-/// `localfeat` holds the blob's SHA-256). A query is compared by a cheap descriptor vote against every
+/// Each crop's features are extracted once at ingest and kept in the blob store (the store's
+/// `local_features` table holds the blob's SHA-256). A query is compared by a cheap descriptor vote against every
 /// crop, and only the top `candidates` are verified geometrically (RANSAC).
 public struct LocalSearch: Sendable {
     /// One catalogue crop's features.
@@ -38,29 +38,25 @@ public struct LocalSearch: Sendable {
     let extractor = FeatureExtractor()
     let matcher = LocalMatcher()
 
-    /// The hash-record name under which a crop's feature blob is recorded.
-    public static let recordName = "localfeat"
-
     /// Extracts and serialises features of an upright raster.
     public static func features(_ raster: Raster) -> FeatureSet { FeatureExtractor().extract(raster) }
 
     /// Loads every published or identified object's crop features from the store.
-    public init(service: CaseService) throws {
+    public init(store: CaseStore, blobs: BlobStore) throws {
         var refs: [Reference] = []
-        for h in try service.store.allHashes(algo: Self.recordName, ownerKind: "object_crop", objectStates: [.published, .identified]) {
-            guard case .object(let code) = h.subject else { continue }
-            let blob = try service.blobs.get(h.record.hex)
+        for entry in try store.localFeatures(objectStates: [.published, .identified]) {
+            let blob = try blobs.get(entry.blob.value)
             let features: FeatureSet
             if FeatureSet.isCurrent(blob) {
                 features = try FeatureSet(serialized: blob)
             } else {
                 // Written by an older extractor: recompute from the stored crop image (in memory; the store and
                 // its audit log are not touched by a read).
-                guard let crop = try service.store.crops(of: code).first(where: { $0.id == h.owner.id }) else { continue }
-                let image = try ImageDecoder.decode(try service.blobs.get(crop.crop.sha256.value))
+                guard let crop = try store.crops(of: entry.object).first(where: { $0.id == entry.crop }) else { continue }
+                let image = try ImageDecoder.decode(try blobs.get(crop.crop.sha256.value))
                 features = Self.features(image.upright())
             }
-            refs.append(Reference(object: code, cropID: h.owner.id, features: features))
+            refs.append(Reference(object: entry.object, cropID: entry.crop, features: features))
         }
         references = refs
     }

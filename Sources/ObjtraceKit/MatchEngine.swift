@@ -3,7 +3,8 @@ import Matching
 import PerceptualHash
 import Store
 
-/// A catalogue image or earlier tip photo that new photos are matched against.
+/// A catalogue image or earlier tip photo that new photos are matched against: the metadata objtrace's
+/// `MatchEngine` (from Matching, generic over what it points at) carries.
 public struct ReferenceImage: Sendable {
     /// Who owns the hashes in the store.
     public var owner: HashOwner
@@ -23,137 +24,25 @@ public struct ReferenceImage: Sendable {
     }
 }
 
-/// One judged match of a query photo against a reference image.
-public struct ImageMatch: Sendable {
-    /// The reference that matched.
-    public var reference: ReferenceImage
-    /// Distances per algorithm under the best dihedral transform (`pdq`, `phash`, `dhash`).
-    public var distances: [String: Int]
-    /// The dihedral transform of the query that matched best (`orig`, `rot90`, …).
-    public var transform: String
-    /// Tier, agreeing algorithms and strength.
-    public var assessment: MatchAssessment
-}
+/// One judged match of a query photo against a catalogue crop or an earlier tip photo.
+public typealias ImageMatch = EngineMatch<ReferenceImage>
 
-/// The default thresholds, from `objtrace calibrate --exclude formats/tx_modes/ --manifest dev/MANIFEST.tsv
-/// dev/KNOWN_PAIRS.tsv` (54 true pairs, 2,000 negatives from different MANIFEST groups, FPR target 1e-3):
-/// pHash 11 (TPR 0.78, 0 false positives), dHash 12 (TPR 0.78, FPR 6e-4). PDQ calibrated to 99 because the
-/// dev negatives never come near each other; that says more about a small negative set than about PDQ, so
-/// PDQ keeps the reference recommendation of 31. `tx_modes` is excluded because those files are the bridge
-/// photo in other colour modes, filed under a different MANIFEST group.
-public enum DefaultPolicy {
-    /// The shipped thresholds per algorithm.
-    public static let thresholds: [String: Int] = ["pdq": 31, "phash": 11, "dhash": 12]
+/// The engine over the catalogue and tip photos.
+public typealias CatalogueEngine = MatchEngine<ReferenceImage>
 
-    /// The policy objtrace uses until `objtrace calibrate` stores another.
-    public static var policy: MatchPolicy {
-        MatchPolicy(thresholds: Dictionary(uniqueKeysWithValues: thresholds.map { (Matching.HashAlgorithm(rawValue: $0.key), $0.value) }))
-    }
-}
-
-/// Matches photos against references with Hamming indexes over PDQ, pHash and dHash, in every dihedral
-/// orientation of the query, and judges each candidate with the two-tier `MatchPolicy`.
-///
-/// Candidates come from radius searches (each algorithm at its own threshold); each candidate is then judged
-/// per dihedral transform with the three distances of that same transform, so a rotated photo has to agree in
-/// one orientation, not in a different one per algorithm.
-public struct MatchEngine: Sendable {
-    /// The thresholds and tiers.
-    public var policy: MatchPolicy
-    /// PDQ below this quality is not trusted (the reference recommendation is 50).
-    public var minimumPDQQuality = 50
-    private(set) var references: [ReferenceImage] = []
-    private var pdqIndex = HammingIndex256(designRadius: 31)
-    private var phashIndex = HammingIndex64(designRadius: 10)
-    private var dhashIndex = HammingIndex64(designRadius: 10)
-
+extension MatchEngine where Metadata == ReferenceImage {
     /// An engine over `references`.
-    public init(policy: MatchPolicy, references: [ReferenceImage] = []) {
-        self.policy = policy
+    public init(policy: MatchPolicy, references: [ReferenceImage]) {
+        self.init(policy: policy)
         for r in references { add(r) }
     }
 
-    /// The number of references.
-    public var count: Int { references.count }
-
-    /// Adds one reference (incremental: no rebuild).
+    /// Adds one reference with its own hashes.
     /// - Complexity: amortised O(1) per index.
-    public mutating func add(_ reference: ReferenceImage) {
-        let id = Int64(references.count)
-        references.append(reference)
-        pdqIndex.add(id: id, code: Self.code(reference.hashes.pdq.hash))
-        phashIndex.add(id: id, code: reference.hashes.phash[0].value)
-        dhashIndex.add(id: id, code: reference.hashes.dhash[0].value)
-    }
-
-    static func code(_ h: Hash256) -> HammingIndex256.Code {
-        HammingIndex256.Code(h.words.0, h.words.1, h.words.2, h.words.3)
-    }
-
-    private func threshold(_ name: String) -> Int? { policy.thresholds[Matching.HashAlgorithm(rawValue: name)] }
-
-    /// All references that `query` matches in either tier, best first; `excluding` filters references out
-    /// (e.g. the query's own tip).
-    /// - Complexity: 8 radius searches per algorithm, then O(candidates × 8).
-    public func match(_ query: MatchHashes, excluding: (ReferenceImage) -> Bool = { _ in false }) -> [ImageMatch] {
-        var candidates = Set<Int64>()
-        let usePDQ = query.pdq.quality >= minimumPDQQuality
-        for k in 0..<8 {
-            if usePDQ, let t = threshold("pdq") {
-                for m in pdqIndex.search(Self.code(query.pdqDihedral[k]), radius: t) { candidates.insert(m.id) }
-            }
-            if let t = threshold("phash") { for m in phashIndex.search(query.phash[k].value, radius: t) { candidates.insert(m.id) } }
-            if let t = threshold("dhash") { for m in dhashIndex.search(query.dhash[k].value, radius: t) { candidates.insert(m.id) } }
-        }
-        var out: [ImageMatch] = []
-        for id in candidates.sorted() {
-            let reference = references[Int(id)]
-            if excluding(reference) { continue }
-            if let best = judge(query, reference) { out.append(best) }
-        }
-        return out.sorted {
-            ($0.assessment.tier, $0.assessment.strength) > ($1.assessment.tier, $1.assessment.strength)
-        }
-    }
-
-    /// References within the PDQ threshold of a bare PDQ hash (e.g. from a shared hash list), nearest first.
-    /// One hash family can only ever suggest.
-    /// - Complexity: one radius search.
-    public func matchPDQ(_ hash: Hash256) -> [(reference: ReferenceImage, distance: Int)] {
-        guard let t = threshold("pdq") else { return [] }
-        return pdqIndex.search(Self.code(hash), radius: t).map { (references[Int($0.id)], $0.distance) }
-    }
-
-    /// Whether a 64-bit hash carries enough information to vote: flat or smooth images give hashes with
-    /// almost no set (or unset) bits (a flat image's dHash is all zeros), which match every other flat
-    /// image. Plays the role PDQ's quality score plays for PDQ.
-    public static func isInformative(_ h: Hash64) -> Bool { (8...56).contains(h.popCount) }
-
-    /// The distances of `query` in each of its 8 dihedral transforms to `reference` as stored, per usable
-    /// algorithm (PDQ below `minimumPDQQuality` and uninformative 64-bit hashes are left out).
-    public static func distances(_ query: MatchHashes, _ reference: MatchHashes, minimumPDQQuality: Int = 50) -> [[String: Int]] {
-        let usePDQ = query.pdq.quality >= minimumPDQQuality && reference.pdq.quality >= minimumPDQQuality
-        let usePHash = isInformative(query.phash[0]) && isInformative(reference.phash[0])
-        let useDHash = isInformative(query.dhash[0]) && isInformative(reference.dhash[0])
-        return (0..<8).map { k in
-            var d: [String: Int] = [:]
-            if usePDQ { d["pdq"] = query.pdqDihedral[k].distance(to: reference.pdq.hash) }
-            if usePHash { d["phash"] = query.phash[k].distance(to: reference.phash[0]) }
-            if useDHash { d["dhash"] = query.dhash[k].distance(to: reference.dhash[0]) }
-            return d
-        }
-    }
+    public mutating func add(_ reference: ReferenceImage) { add(reference, hashes: reference.hashes) }
 
     /// The best assessment of `query` against one reference over the 8 dihedral transforms.
     public func judge(_ query: MatchHashes, _ reference: ReferenceImage) -> ImageMatch? {
-        var best: ImageMatch?
-        for (k, distances) in Self.distances(query, reference.hashes, minimumPDQQuality: minimumPDQQuality).enumerated() {
-            let typed = Dictionary(uniqueKeysWithValues: distances.map { (Matching.HashAlgorithm(rawValue: $0.key), $0.value) })
-            guard let assessment = policy.assess(typed) else { continue }
-            if let b = best, (b.assessment.tier, b.assessment.strength) >= (assessment.tier, assessment.strength) { continue }
-            best = ImageMatch(reference: reference, distances: distances, transform: HashJob.dihedralNames[k],
-                              assessment: assessment)
-        }
-        return best
+        judge(query, reference.hashes, reference: reference)
     }
 }

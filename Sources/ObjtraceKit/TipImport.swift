@@ -6,9 +6,10 @@ import Store
 ///
 /// Line fields: `received` (YYYY-MM-DD), `channel`, `language`, `text`, `brand`, `product`, `shop`, `country`,
 /// `city`, `url`, `contact` (only for tipsters who opted in), `object` (a public code), `photos` (paths
-/// relative to the JSONL file). Each line is one transaction; a line already imported (by its SHA-256) is
-/// skipped, so re-running after an interruption finishes the job without duplicates. A bad line is reported
-/// with its number and recorded; the rest imports.
+/// relative to the JSONL file). Lines are committed in batches of whole tips (each line's progress row in the
+/// same transaction as its tip); a line already imported (by its SHA-256) is skipped, so re-running after an
+/// interruption finishes the job without duplicates. A bad line is reported with its number and recorded; the
+/// rest imports.
 public enum TipImport {
     /// Counts of one run.
     public struct Summary: Sendable, Equatable {
@@ -16,14 +17,69 @@ public enum TipImport {
         public init() {}
     }
 
+    /// Lines committed per transaction: whole tips only, each with its progress row.
+    public static let defaultBatchSize = 250
+
     /// Imports `file`; `report` receives one JSON line per processed line.
-    public static func run(file: String, service: CaseService, by analyst: AnalystID, report: (String) -> Void) throws -> Summary {
+    ///
+    /// Lines are parsed and their photos prepared (decoded, stripped, hashed, searched) outside any
+    /// transaction, then committed `batchSize` tips to a transaction, each with its progress row, so a kill
+    /// loses at most the open batch and a re-run skips every committed line. A line that fails while being
+    /// committed (a refusal by the store) is rolled back alone (a savepoint) and recorded as rejected; the
+    /// batch goes on. The report lines of a batch are printed once it has committed.
+    public static func run(file: String, service: CaseService, batchSize: Int = defaultBatchSize, by analyst: AnalystID,
+                           report: (String) -> Void) throws -> Summary {
         let bytes = try InputFiles.read(file, maxBytes: 1 << 30)
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
         let source = URL(fileURLWithPath: file).lastPathComponent
         let done = try service.store.importProgress(source: source)
         var summary = Summary()
         var lineNumber = 0
+        // Per pending line: a prepared tip, or the error that refused it before any write.
+        var pending: [(line: ImportLine, tip: Result<TipIntake.PreparedTip, any Error>)] = []
+
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            var outputs: [String] = []
+            var counts = Summary()
+            try service.store.retryingWhenBusy {
+                outputs = []
+                counts = Summary()
+                do {
+                    try service.store.database.transaction {
+                        for (line, prepared) in pending {
+                            var out = JSONLine()
+                            out.add("line", line.lineNumber)
+                            do {
+                                let tip = try prepared.get()
+                                let result = try service.store.database.transaction { try service.intake.commit(tip, by: analyst) }
+                                out.add("tip", Int(result.tipID.rawValue))
+                                out.add("outcome", result.outcome.rawValue)
+                                out.add("matches", result.photos.reduce(0) { $0 + $1.recorded.count })
+                                if result.outcome == .inserted { counts.imported += 1 } else { counts.duplicates += 1 }
+                            } catch let error as StoreError where error.isBusy {
+                                throw error
+                            } catch {
+                                let message = describe(error)
+                                out.add("error", message)
+                                counts.rejected += 1
+                                try service.store.recordImportRejection(line, message: message, by: analyst)
+                            }
+                            outputs.append(out.description)
+                        }
+                    }
+                } catch {
+                    service.catalogue.reset()  // it may have indexed photos of the rolled-back batch
+                    throw error
+                }
+            }
+            outputs.forEach(report)
+            summary.imported += counts.imported
+            summary.duplicates += counts.duplicates
+            summary.rejected += counts.rejected
+            pending.removeAll(keepingCapacity: true)
+        }
+
         for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             let lineBytes = Array(rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine)
@@ -34,23 +90,10 @@ public enum TipImport {
                 continue
             }
             let importLine = ImportLine(source: source, lineNumber: lineNumber, lineSHA256: lineSHA)
-            var out = JSONLine()
-            out.add("line", lineNumber)
-            do {
-                let input = try parse(lineBytes, base: base)
-                let result = try service.submitTip(input, importLine: importLine, by: analyst)
-                out.add("tip", Int(result.tipID.rawValue))
-                out.add("outcome", result.outcome.rawValue)
-                out.add("matches", result.photos.reduce(0) { $0 + $1.matches.count })
-                if result.outcome == .inserted { summary.imported += 1 } else { summary.duplicates += 1 }
-            } catch {
-                let message = describe(error)
-                out.add("error", message)
-                summary.rejected += 1
-                try? service.store.recordImportRejection(importLine, message: message, by: analyst)
-            }
-            report(out.description)
+            pending.append((importLine, Result(catching: { try service.intake.prepare(try parse(lineBytes, base: base), importLine: importLine) })))
+            if pending.count >= max(1, batchSize) { try flush() }
         }
+        try flush()
         return summary
     }
 

@@ -2,10 +2,15 @@ import CaseWork
 
 /// One hash of a named bank (an external hash list, e.g. an allow-list of ubiquitous images).
 public struct BankHash: Hashable, Sendable {
+    /// The bank's name.
     public let bank: String
-    public let kind: String
+    /// Allow-list (suppresses matches) or watch-list (flags).
+    public let kind: BankKind
+    /// `pdq`, `phash` or `dhash`.
     public let algo: String
+    /// The hash in lower-case hex.
     public let hex: String
+    /// A label from the source list.
     public let label: String
 }
 
@@ -13,11 +18,11 @@ extension CaseStore {
     /// Creates the bank if needed and adds hashes to it (repeats ignored), in one transaction with one audit
     /// entry. Returns how many hashes were new.
     @discardableResult
-    public func importBank(name: String, kind: String, hashes: [(algo: String, hex: String, label: String)],
+    public func importBank(name: String, kind: BankKind, hashes: [(algo: String, hex: String, label: String)],
                            source: String, by analyst: AnalystID) throws -> Int {
         try database.transaction {
             try database.run("INSERT INTO banks (name, kind) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind",
-                             [name, kind])
+                             [name, kind.rawValue])
             guard let bankID = try database.queryFirst("SELECT id FROM banks WHERE name = ?", [name], { $0.int(0) }) else {
                 throw StoreError.notFound("bank \(name)")
             }
@@ -28,7 +33,7 @@ extension CaseStore {
                 added += database.changes
             }
             try appendAudit(analyst: analyst.name, action: .bankImport, subject: .other("bank:" + name), details: [
-                "kind": .string(kind), "source": .string(source), "hashes": .int(Int64(hashes.count)), "added": .int(Int64(added)),
+                "kind": .string(kind.rawValue), "source": .string(source), "hashes": .int(Int64(hashes.count)), "added": .int(Int64(added)),
             ])
             return added
         }
@@ -37,7 +42,10 @@ extension CaseStore {
     /// Every bank hash.
     public func bankHashes() throws -> [BankHash] {
         try database.query(
-            "SELECT b.name, b.kind, h.algo, h.hex, h.label FROM bank_hashes h JOIN banks b ON b.id = h.bank_id ORDER BY h.id"
-        ) { BankHash(bank: $0.text(0), kind: $0.text(1), algo: $0.text(2), hex: $0.text(3), label: $0.text(4)) }
+            "SELECT b.name AS name, b.kind AS kind, h.algo AS algo, h.hex AS hex, h.label AS label FROM bank_hashes h JOIN banks b ON b.id = h.bank_id ORDER BY h.id"
+        ) { r throws(StoreError) in
+            guard let kind = BankKind(rawValue: r.text(1)) else { throw StoreError.integrity("bank \(r.text(0)): unknown kind \(r.text(1))") }
+            return BankHash(bank: r.text(0), kind: kind, algo: r.text(2), hex: r.text(3), label: r.text(4))
+        }
     }
 }

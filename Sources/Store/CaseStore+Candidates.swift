@@ -21,35 +21,62 @@ extension CaseStore {
         for code: ObjectCode, hypothesis: Hypothesis, supportingTips: [TipID], score: Double, by analyst: AnalystID
     ) throws -> Candidate {
         try database.transaction {
+            try loadCandidate(try addCandidateSupport(for: code, hypothesis: hypothesis, supportingTips: supportingTips,
+                                                      score: score, by: analyst))
+        }
+    }
+
+    /// The stored candidate of (object, hypothesis), if any.
+    public func candidateID(for code: ObjectCode, hypothesis: Hypothesis) throws -> CandidateID? {
+        try database.queryFirst("SELECT id FROM candidates WHERE object_id = ? AND hypothesis_key = ?",
+                                [try objectRowID(code), hypothesis.key]) { CandidateID($0.int(0)) }
+    }
+
+    /// `upsertCandidate` without reading the candidate back: the cost depends on the tips added, not on the
+    /// support already stored (the intake calls it for every tip). The audit entry names the tips added and
+    /// the support count.
+    @discardableResult
+    public func addCandidateSupport(
+        for code: ObjectCode, hypothesis: Hypothesis, supportingTips: [TipID], score: Double, by analyst: AnalystID
+    ) throws -> CandidateID {
+        guard score.isFinite else { throw CaseWorkError.invalidValue(field: "score", value: "\(score)", reason: "must be finite") }
+        return try database.transaction {
             let objectRow = try objectRowID(code)
             let existing = try database.queryFirst(
-                "SELECT id FROM candidates WHERE object_id = ? AND hypothesis_key = ?", [objectRow, hypothesis.key]
-            ) { CandidateID($0.int(0)) }
-            let before: Candidate
+                "SELECT id, state FROM candidates WHERE object_id = ? AND hypothesis_key = ?", [objectRow, hypothesis.key]
+            ) { (CandidateID($0.int(0)), $0.text(1)) }
+            let id: CandidateID
+            let before: CandidateState
             if let existing {
-                before = try loadCandidate(existing)
+                id = existing.0
+                guard let state = CandidateState(rawValue: existing.1) else { throw StoreError.integrity("candidate \(id): unknown state") }
+                before = state
             } else {
                 try database.run(
                     "INSERT INTO candidates (object_id, brand, product, country, hypothesis_key, score, state) VALUES (?,?,?,?,?,?,?)",
                     [objectRow, hypothesis.brand, hypothesis.product, hypothesis.country?.value, hypothesis.key, score,
                      CandidateState.proposed.rawValue])
-                before = try Candidate(id: CandidateID(database.lastInsertRowID), object: code, hypothesis: hypothesis,
-                                       score: score)
+                id = CandidateID(database.lastInsertRowID)
+                before = .proposed
             }
-            let after = try before.addingSupport(supportingTips, score: score)
-            for tip in after.supportingTips where !before.supportingTips.contains(tip) {
-                try database.run("INSERT INTO candidate_support (candidate_id, tip_id) VALUES (?,?)",
-                                 [after.id.rawValue, tip.rawValue])
+            var added: [TipID] = []
+            for tip in Set(supportingTips).sorted() {
+                try database.run("INSERT OR IGNORE INTO candidate_support (candidate_id, tip_id) VALUES (?,?)", [id.rawValue, tip.rawValue])
+                if database.changes == 1 { added.append(tip) }
             }
-            try database.run("UPDATE candidates SET score = ?, state = ? WHERE id = ?",
-                             [after.score, after.state.rawValue, after.id.rawValue])
-            try appendAudit(analyst: analyst.name, action: .candidateUpsert, subject: .candidate(after.id), details: [
+            // Only whether the threshold is reached matters, so count no further than it.
+            let support = Int(try database.queryFirst(
+                "SELECT count(*) FROM (SELECT 1 FROM candidate_support WHERE candidate_id = ? LIMIT ?)",
+                [id.rawValue, Candidate.corroborationThreshold]) { $0.int(0) } ?? 0)
+            let after: CandidateState = before == .proposed && support >= Candidate.corroborationThreshold ? .corroborated : before
+            try database.run("UPDATE candidates SET score = ?, state = ? WHERE id = ?", [score, after.rawValue, id.rawValue])
+            try appendAudit(analyst: analyst.name, action: .candidateUpsert, subject: .candidate(id), details: [
                 "object": .string(code.value), "hypothesis": .string(hypothesis.description),
                 "created": .bool(existing == nil), "score": .double(score),
-                "support": .array(after.supportingTips.map { .int($0.rawValue) }),
-                "from": existing == nil ? .null : .string(before.state.rawValue), "to": .string(after.state.rawValue),
+                "added": .array(added.map { .int($0.rawValue) }),
+                "from": existing == nil ? .null : .string(before.rawValue), "to": .string(after.rawValue),
             ])
-            return after
+            return id
         }
     }
 

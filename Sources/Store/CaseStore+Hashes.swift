@@ -82,6 +82,46 @@ extension CaseStore {
         }
     }
 
+    /// Hashes of tip photos with a row id above `photoID`, in photo order: what a long-lived match index
+    /// adds since it last looked.
+    /// - Complexity: O(new rows), one indexed query.
+    public func tipPhotoHashes(after photoID: Int64) throws -> [StoredHash] {
+        let rows = try database.query(
+            """
+            SELECT h.owner_id, h.algo, h.hex, h.quality, p.tip_id, p.original_sha256
+            FROM tip_photos p JOIN hashes h ON h.owner_kind = 'tip_photo' AND h.owner_id = p.id
+            WHERE p.id > ? ORDER BY p.id, h.id
+            """, [photoID]
+        ) { r in (r.int(0), r.text(1), r.text(2), r.optionalInt(3), r.int(4), r.text(5)) }
+        return try rows.map { row in
+            StoredHash(owner: .tipPhoto(row.0), subject: .tip(TipID(row.4)), imageSHA256: try SHA256Hex(row.5),
+                       record: try HashRecord(algo: row.1, hex: row.2, quality: row.3.map { Int($0) }))
+        }
+    }
+
+    /// The largest tip photo row id (0 when there is none).
+    public func lastTipPhotoID() throws -> Int64 {
+        try database.queryFirst("SELECT max(id) FROM tip_photos") { $0.int(0) } ?? 0
+    }
+
+    /// Records the local-feature blob (its SHA-256 in the blob store) of a crop, inside or as a transaction.
+    public func setLocalFeatures(crop cropID: Int64, blobSHA256: SHA256Hex) throws {
+        try database.run(
+            "INSERT INTO local_features (crop_id, blob_sha256) VALUES (?, ?) ON CONFLICT (crop_id) DO UPDATE SET blob_sha256 = excluded.blob_sha256",
+            [cropID, blobSHA256.value])
+    }
+
+    /// The local-feature blobs of crops of objects in `objectStates`, by crop.
+    public func localFeatures(objectStates: Set<ObjectState>) throws -> [(crop: Int64, object: ObjectCode, blob: SHA256Hex)] {
+        let allowed = Set(objectStates.map(\.rawValue))
+        let rows = try database.query(
+            """
+            SELECT f.crop_id, o.code, f.blob_sha256, o.state FROM local_features f
+            JOIN object_crops c ON c.id = f.crop_id JOIN objects o ON o.id = c.object_id ORDER BY f.crop_id
+            """) { r in (r.int(0), r.text(1), r.text(2), r.text(3)) }
+        return try rows.filter { allowed.contains($0.3) }.map { (crop: $0.0, object: try ObjectCode($0.1), blob: try SHA256Hex($0.2)) }
+    }
+
     /// Inserts hashes inside the caller's transaction; returns how many were new.
     @discardableResult
     func insertHashes(_ hashes: [HashRecord], owner: HashOwner) throws -> Int {

@@ -75,14 +75,34 @@ extension CaseStore {
     /// Matches of one tip's photos, or of all tips against one object's crops; best first.
     public func matches(tip: TipID? = nil, object: ObjectCode? = nil) throws -> [StoredMatch] {
         let objectID: Int64? = try object.map { try objectRowID($0) }
+        // A tip that repeated an already stored photo shares that photo's matches, reported under its own id.
+        // Conditions are spelled out per case (not `?1 IS NULL OR …`) so that SQLite uses the indexes.
+        var direct: [String] = [], repeated: [String] = []
+        var values: [any SQLBindable] = []
+        if let tip {
+            values.append(tip.rawValue)
+            direct.append("m.tip_id = ?\(values.count)")
+            repeated.append("r.tip_id = ?\(values.count)")
+        }
+        if let objectID {
+            values.append(objectID)
+            direct.append("m.object_id = ?\(values.count)")
+            repeated.append("m.object_id = ?\(values.count)")
+        }
+        func clause(_ c: [String]) -> String { c.isEmpty ? "" : "WHERE " + c.joined(separator: " AND ") }
         return try database.query(
             """
-            SELECT m.tip_photo_id, m.tip_id, m.ref_kind, m.ref_id, o.code, m.ref_tip_id, m.algos, m.distances, m.transform,
-                   m.tier, m.strength, m.region
-            FROM tip_matches m LEFT JOIN objects o ON o.id = m.object_id
-            WHERE (?1 IS NULL OR m.tip_id = ?1) AND (?2 IS NULL OR m.object_id = ?2)
-            ORDER BY (m.tier = 'confirm') DESC, m.strength DESC, m.id
-            """, [tip?.rawValue, objectID]
+            SELECT * FROM (
+                SELECT m.tip_photo_id, m.tip_id, m.ref_kind, m.ref_id, o.code, m.ref_tip_id, m.algos, m.distances, m.transform,
+                       m.tier, m.strength, m.region, m.id AS mid
+                FROM tip_matches m LEFT JOIN objects o ON o.id = m.object_id \(clause(direct))
+                UNION ALL
+                SELECT m.tip_photo_id, r.tip_id, m.ref_kind, m.ref_id, o.code, m.ref_tip_id, m.algos, m.distances, m.transform,
+                       m.tier, m.strength, m.region, m.id AS mid
+                FROM tip_photo_repeats r JOIN tip_matches m ON m.tip_photo_id = r.photo_id LEFT JOIN objects o ON o.id = m.object_id
+                \(clause(repeated))
+            ) ORDER BY (tier = 'confirm') DESC, strength DESC, mid, tip_id
+            """, values
         ) { r in
             (r.int(0), r.int(1), r.text(2), r.int(3), r.optionalText(4), r.optionalInt(5), r.text(6), r.text(7), r.text(8),
              r.text(9), r.double(10), r.optionalText(11))

@@ -58,7 +58,8 @@ public struct SubmitResult: Hashable, Sendable {
         case inserted
         /// A tip with the same canonical content exists.
         case duplicateContent = "duplicate-content"
-        /// One of its photos (by SHA-256 of the original bytes) is already attached to a stored tip.
+        /// No longer produced (until version 2 a tip whose photo was already stored was dropped); kept so that
+        /// import progress written by older builds still reads.
         case duplicatePhoto = "duplicate-photo"
     }
 
@@ -67,7 +68,18 @@ public struct SubmitResult: Hashable, Sendable {
     /// What happened.
     public let outcome: Outcome
     /// Row ids of the new tip's photos in submission order (owners for `HashOwner.tipPhoto`); empty for duplicates.
+    /// A photo already stored by an earlier tip keeps that earlier row's id (see `repeatedPhotoIDs`).
     public let photoIDs: [Int64]
+    /// Those of `photoIDs` that were already stored (same original bytes) and are shared, not new.
+    public let repeatedPhotoIDs: Set<Int64>
+
+    /// A result.
+    public init(tipID: TipID, outcome: Outcome, photoIDs: [Int64], repeatedPhotoIDs: Set<Int64> = []) {
+        self.tipID = tipID
+        self.outcome = outcome
+        self.photoIDs = photoIDs
+        self.repeatedPhotoIDs = repeatedPhotoIDs
+    }
 
     /// Whether a new tip was stored.
     public var isNew: Bool { outcome == .inserted }
@@ -90,7 +102,13 @@ extension CaseStore {
     /// A tip's photos with their row ids (owners for `HashOwner.tipPhoto`), in attachment order.
     public func storedPhotos(of id: TipID) throws -> [StoredPhoto] {
         try database.query(
-            "SELECT id, original_sha256, working_sha256, original_had_gps, original_had_device_serial FROM tip_photos WHERE tip_id = ? ORDER BY ordinal",
+            """
+            SELECT id, original_sha256, working_sha256, original_had_gps, original_had_device_serial, ordinal FROM tip_photos WHERE tip_id = ?1
+            UNION ALL
+            SELECT p.id, p.original_sha256, p.working_sha256, p.original_had_gps, p.original_had_device_serial, r.ordinal
+            FROM tip_photo_repeats r JOIN tip_photos p ON p.id = r.photo_id WHERE r.tip_id = ?1
+            ORDER BY 6
+            """,
             [id.rawValue]
         ) { r in (r.int(0), r.text(1), r.text(2), r.bool(3), r.bool(4)) }
             .map { p in
@@ -240,13 +258,7 @@ extension CaseStore {
         _ s: TipSubmission, contentSHA: String, photoHashes: [SHA256Hex: [HashRecord]], by analyst: AnalystID
     ) throws -> SubmitResult {
         if let existing = try database.queryFirst("SELECT id FROM tips WHERE content_sha256 = ?", [contentSHA], { $0.int(0) }) {
-            return SubmitResult(tipID: TipID(existing), outcome: .duplicateContent, photoIDs: [])
-        }
-        for photo in s.photos {
-            if let existing = try database.queryFirst("SELECT tip_id FROM tip_photos WHERE original_sha256 = ?",
-                                                      [photo.originalSHA256.value], { $0.int(0) }) {
-                return SubmitResult(tipID: TipID(existing), outcome: .duplicatePhoto, photoIDs: [])
-            }
+            return SubmitResult(tipID: TipID(existing), outcome: .duplicateContent, photoIDs: [], repeatedPhotoIDs: [])
         }
         var aboutRow: Int64?
         if let code = s.aboutObject {
@@ -270,7 +282,17 @@ extension CaseStore {
             try database.run("INSERT INTO tip_claims (tip_id, kind, value) VALUES (?,?,?)", [tipID, kind.rawValue, value])
         }
         var photoIDs: [Int64] = []
+        var repeated: Set<Int64> = []
         for (i, p) in s.photos.enumerated() {
+            // A photo already stored (another tipster sent the same file, or this tip sent it twice) is not stored
+            // again: the tip refers to the earlier row, whose hashes and matches it shares.
+            if let existing = try database.queryFirst("SELECT id FROM tip_photos WHERE original_sha256 = ?",
+                                                      [p.originalSHA256.value], { $0.int(0) }) {
+                try database.run("INSERT INTO tip_photo_repeats (tip_id, ordinal, photo_id) VALUES (?,?,?)", [tipID, i, existing])
+                photoIDs.append(existing)
+                repeated.insert(existing)
+                continue
+            }
             try database.run(
                 "INSERT INTO tip_photos (tip_id, ordinal, original_sha256, working_sha256, original_had_gps, original_had_device_serial) VALUES (?,?,?,?,?,?)",
                 [tipID, i, p.originalSHA256.value, p.workingSHA256.value, p.originalHadGPS, p.originalHadDeviceSerial])
@@ -284,8 +306,9 @@ extension CaseStore {
             "photos": .array(s.photos.map { .string($0.originalSHA256.value) }),
             "claims": .array(ClaimKind.allCases.filter { s.claims[$0] != nil }.map { .string($0.rawValue) }),
             "about": s.aboutObject.map { .string($0.value) } ?? .null,
+            "repeated_photos": .array(repeated.sorted().map { .int($0) }),
         ], time: clock().startOfDay)
-        return SubmitResult(tipID: TipID(tipID), outcome: .inserted, photoIDs: photoIDs)
+        return SubmitResult(tipID: TipID(tipID), outcome: .inserted, photoIDs: photoIDs, repeatedPhotoIDs: repeated)
     }
 
     private func recordImportLine(_ line: ImportLine, outcome: ImportOutcome, tipID: TipID?, message: String) throws {
@@ -308,6 +331,9 @@ extension CaseStore {
             let linkedRow: Int64? = try after.linkedObject.map { code in try objectRowID(code) }
             try database.run("UPDATE tips SET state = ?, linked_object_id = ? WHERE id = ?",
                              [after.state.rawValue, linkedRow, id.rawValue])
+            // The tip's weight (decision) or the set of tips of its objects changed: their aggregates are rebuilt
+            // on next use.
+            try invalidateEvidence(ofTip: id)
             let now = clock()
             try appendReview(Review(analyst: analyst, at: now, subject: .tip(id), action: review, reason: reason))
             var details: [String: AuditValue] = ["from": .string(before.state.rawValue), "to": .string(after.state.rawValue)]
@@ -357,9 +383,13 @@ extension CaseStore {
             }
             let photoRows = try database.query(
                 """
-                SELECT tip_id, original_sha256, working_sha256, original_had_gps, original_had_device_serial
-                FROM tip_photos WHERE tip_id IN (\(marks)) ORDER BY tip_id, ordinal
-                """, params) { r in (r.int(0), r.text(1), r.text(2), r.bool(3), r.bool(4)) }
+                SELECT tip_id, original_sha256, working_sha256, original_had_gps, original_had_device_serial, ordinal
+                FROM tip_photos WHERE tip_id IN (\(marks))
+                UNION ALL
+                SELECT r.tip_id, p.original_sha256, p.working_sha256, p.original_had_gps, p.original_had_device_serial, r.ordinal
+                FROM tip_photo_repeats r JOIN tip_photos p ON p.id = r.photo_id WHERE r.tip_id IN (\(marks))
+                ORDER BY 1, 6
+                """, params + params) { r in (r.int(0), r.text(1), r.text(2), r.bool(3), r.bool(4)) }
             for p in photoRows {
                 photos[p.0, default: []].append(TipPhoto(originalSHA256: try SHA256Hex(p.1), workingSHA256: try SHA256Hex(p.2),
                                                          originalHadGPS: p.3, originalHadDeviceSerial: p.4))

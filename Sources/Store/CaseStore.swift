@@ -37,11 +37,36 @@ public final class CaseStore {
     ) throws(StoreError) {
         database = try Database(path: path)
         self.clock = clock
-        let mode = try database.queryFirst("PRAGMA journal_mode = WAL") { $0.text(0) }
+        // Switching to WAL needs a moment of exclusive access when many processes open a new store at once.
+        var mode: String?
+        for attempt in 0..<12 {
+            do {
+                mode = try database.queryFirst("PRAGMA journal_mode = WAL") { $0.text(0) }
+                break
+            } catch let error where error.isBusy && attempt < 11 {
+                Thread.sleep(forTimeInterval: 0.025 * Double(1 << min(attempt, 6)) * Double.random(in: 0.5...1.5))
+            }
+        }
         guard mode?.lowercased() == "wal" else {
             throw StoreError(kind: .schema, message: "cannot switch \(path) to WAL (journal_mode is \(mode ?? "?"))")
         }
         try database.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = \(durability.rawValue);")
+    }
+
+    /// Runs `body` (a whole transaction, not a nested one) again when SQLite reports the store busy, with
+    /// exponential backoff and jitter (25 ms doubling to 1.6 s, about 20 s in all beyond the busy timeouts):
+    /// many processes writing at once wait their turn instead of failing with `database is locked`.
+    public func retryingWhenBusy<T>(attempts: Int = 12, _ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch let error as StoreError where error.isBusy && attempt + 1 < attempts && !database.isInTransaction {
+                let base = 0.025 * Double(1 << min(attempt, 6))
+                Thread.sleep(forTimeInterval: base * Double.random(in: 0.5...1.5))
+                attempt += 1
+            }
+        }
     }
 
     /// Throws a clear `.schema` error unless the file has exactly this build's schema (for commands other
@@ -62,26 +87,31 @@ public final class CaseStore {
     }
 
     /// Applies pending migrations in order, each in its own transaction with its audit entry; returns how
-    /// many were applied (0 when up to date). Refuses a file written by a newer schema.
+    /// many were applied (0 when up to date). A new file gets every step in one transaction and one audit
+    /// entry (creating a store is one event). Refuses a file written by a newer schema. `upTo` stops at an
+    /// earlier version (for tests of the migrations themselves).
     @discardableResult
-    public func migrate(by analyst: AnalystID? = nil) throws -> Int {
+    public func migrate(by analyst: AnalystID? = nil, upTo target: Int? = nil) throws -> Int {
         let current = try schemaVersion()
         guard current <= Schema.latestVersion else {
             throw StoreError(kind: .schema,
                              message: "\(database.path) has schema version \(current); this build knows up to \(Schema.latestVersion)")
         }
-        var applied = 0
-        for migration in Schema.migrations where migration.version > current {
+        let pending = Schema.migrations.filter { $0.version > current && $0.version <= (target ?? Schema.latestVersion) }
+        guard !pending.isEmpty else { return 0 }
+        let steps = current == 0 ? [pending] : pending.map { [$0] }
+        for group in steps {
             try database.transaction {
-                try database.execute(migration.sql)
-                try database.execute("PRAGMA user_version = \(migration.version)")
+                for migration in group { try database.execute(migration.sql) }
+                let version = group.last!.version
+                try database.execute("PRAGMA user_version = \(version)")
                 try appendAudit(analyst: analyst?.name ?? "system", action: .schemaMigrate, subject: .other("store"),
-                                details: ["version": .int(Int64(migration.version)), "name": .string(migration.name),
+                                details: ["version": .int(Int64(version)),
+                                          "name": .string(group.map(\.name).joined(separator: "; ")),
                                           "sqlite": .string(Database.sqliteVersion)])
             }
-            applied += 1
         }
-        return applied
+        return pending.count
     }
 
     // MARK: - audit

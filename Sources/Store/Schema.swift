@@ -10,6 +10,8 @@ enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "case work tables, audit log, import progress, banks, auto-match results, settings",
                   sql: v1 + v1Matches),
+        Migration(version: 2, name: "incremental candidate aggregates, change counters, repeated photos, local-feature table, bank kinds",
+                  sql: v2),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
@@ -227,5 +229,105 @@ enum Schema {
             key    TEXT PRIMARY KEY,
             value  TEXT NOT NULL
         ) STRICT;
+        """
+
+    /// Version 2: what a long-lived, store-size-independent intake needs.
+    ///
+    /// - `object_evidence`, `hypothesis_clusters`, `hypothesis_scores`: per object, the tips that concern it
+    ///   (with their near-duplicate cluster, weight and normalised claims key) and, per hypothesis, the best
+    ///   contribution of each cluster and the running score, so a new tip updates a few rows instead of
+    ///   re-ranking every tip about the object. Derived data: an object without a row in `evidence_fresh` is
+    ///   rebuilt from the source tables before use (every store from version 1 starts that way, and an
+    ///   analyst's review, link or close of a tip clears its objects' rows).
+    /// - `change_counters`: bumped by triggers whenever the catalogue (object states, crops, crop hashes, local
+    ///   features), the banks or the settings change, whichever process or code path made the change, so a
+    ///   long-lived process knows when to reload its indexes.
+    /// - `tip_photo_repeats`: a later tip that sends a photo already stored (same original bytes) refers to the
+    ///   earlier photo row instead of being dropped; the image and its hashes are stored once.
+    /// - `local_features`: a crop's local-feature blob in its own table (was a fake `localfeat` hash row).
+    /// - bank kinds limited to `allow-list` and `watch-list` (a trigger: the column predates the rule).
+    private static let v2 = """
+        CREATE TABLE object_evidence (
+            object_id   INTEGER NOT NULL REFERENCES objects(id),
+            tip_id      INTEGER NOT NULL REFERENCES tips(id),
+            cluster_id  INTEGER NOT NULL,       -- smallest tip id of the tip's near-duplicate cluster
+            hkey        TEXT NOT NULL,          -- normalised claims key; '' when the tip claims nothing
+            fields      INTEGER NOT NULL CHECK (fields BETWEEN 0 AND 3),
+            weight      REAL NOT NULL CHECK (weight >= 0),
+            PRIMARY KEY (object_id, tip_id)
+        ) STRICT;
+        CREATE INDEX object_evidence_key ON object_evidence(object_id, hkey, cluster_id);
+        CREATE INDEX object_evidence_tip ON object_evidence(tip_id);
+        CREATE INDEX object_evidence_cluster ON object_evidence(object_id, cluster_id);
+
+        CREATE TABLE hypothesis_scores (
+            object_id   INTEGER NOT NULL REFERENCES objects(id),
+            hkey        TEXT NOT NULL CHECK (length(hkey) > 0),
+            brand       TEXT,
+            product     TEXT,
+            country     TEXT,
+            fields      INTEGER NOT NULL CHECK (fields BETWEEN 1 AND 3),
+            score       REAL NOT NULL CHECK (score >= 0),
+            clusters    INTEGER NOT NULL CHECK (clusters >= 0),
+            PRIMARY KEY (object_id, hkey)
+        ) STRICT;
+
+        CREATE TABLE hypothesis_clusters (
+            object_id   INTEGER NOT NULL REFERENCES objects(id),
+            hkey        TEXT NOT NULL,
+            cluster_id  INTEGER NOT NULL,
+            best        REAL NOT NULL CHECK (best >= 0),
+            best_tip    INTEGER NOT NULL REFERENCES tips(id),
+            PRIMARY KEY (object_id, hkey, cluster_id)
+        ) STRICT;
+
+        CREATE TABLE evidence_fresh (
+            object_id   INTEGER PRIMARY KEY REFERENCES objects(id)
+        ) STRICT;
+
+        CREATE TABLE tip_photo_repeats (
+            tip_id      INTEGER NOT NULL REFERENCES tips(id),
+            ordinal     INTEGER NOT NULL,
+            photo_id    INTEGER NOT NULL REFERENCES tip_photos(id),
+            PRIMARY KEY (tip_id, ordinal)
+        ) STRICT;
+        CREATE INDEX tip_photo_repeats_photo ON tip_photo_repeats(photo_id);
+
+        CREATE TABLE local_features (
+            crop_id     INTEGER PRIMARY KEY REFERENCES object_crops(id),
+            blob_sha256 TEXT NOT NULL CHECK (\(isSHA("blob_sha256")))
+        ) STRICT;
+        INSERT INTO local_features (crop_id, blob_sha256)
+            SELECT owner_id, hex FROM hashes WHERE owner_kind = 'object_crop' AND algo = 'localfeat';
+        DELETE FROM hashes WHERE algo = 'localfeat';
+
+        CREATE TABLE change_counters (
+            name    TEXT PRIMARY KEY CHECK (name IN ('catalogue','banks','settings')),
+            value   INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO change_counters (name, value) VALUES ('catalogue', 0), ('banks', 0), ('settings', 0);
+        CREATE TRIGGER catalogue_object_state AFTER UPDATE OF state ON objects
+        BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'catalogue'; END;
+        CREATE TRIGGER catalogue_crop AFTER INSERT ON object_crops
+        BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'catalogue'; END;
+        CREATE TRIGGER catalogue_crop_hash AFTER INSERT ON hashes WHEN NEW.owner_kind = 'object_crop'
+        BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'catalogue'; END;
+        CREATE TRIGGER catalogue_local_features AFTER INSERT ON local_features
+        BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'catalogue'; END;
+        CREATE TRIGGER catalogue_local_features_update AFTER UPDATE ON local_features
+        BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'catalogue'; END;
+        CREATE TRIGGER banks_changed AFTER INSERT ON bank_hashes
+        BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'banks'; END;
+        CREATE TRIGGER banks_kind_changed AFTER UPDATE OF kind ON banks
+        BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'banks'; END;
+        CREATE TRIGGER settings_inserted AFTER INSERT ON settings
+        BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'settings'; END;
+        CREATE TRIGGER settings_updated AFTER UPDATE ON settings
+        BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'settings'; END;
+
+        CREATE TRIGGER banks_kind_insert BEFORE INSERT ON banks WHEN NEW.kind NOT IN ('allow-list','watch-list')
+        BEGIN SELECT RAISE(ABORT, 'bank kind must be allow-list or watch-list'); END;
+        CREATE TRIGGER banks_kind_update BEFORE UPDATE OF kind ON banks WHEN NEW.kind NOT IN ('allow-list','watch-list')
+        BEGIN SELECT RAISE(ABORT, 'bank kind must be allow-list or watch-list'); END;
         """
 }

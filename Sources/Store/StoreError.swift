@@ -33,6 +33,10 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The primary SQLite result code (the low byte of the extended code), e.g. 19 = `SQLITE_CONSTRAINT`.
     public var primaryResultCode: Int32 { resultCode & 0xFF }
 
+    /// Whether another connection held a lock for longer than the busy timeout (`SQLITE_BUSY`, `SQLITE_LOCKED`
+    /// and their extended codes): the operation changed nothing and may be retried.
+    public var isBusy: Bool { kind == .sqlite && (primaryResultCode == 5 || primaryResultCode == 6) }
+
     /// A one-line message; the SQL is appended for SQLite errors.
     public var description: String {
         switch kind {

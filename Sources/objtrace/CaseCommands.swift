@@ -298,8 +298,10 @@ enum TipOutput {
             photo.add("hadGPS", p.hadGPS)
             photo.add("hadDeviceSerial", p.hadDeviceSerial)
             photo.add("removedMetadata", p.removedMetadata)
-            photo.add("matches", p.matches.map(MatchOutput.json))
+            // The matches as recorded (hash and local-feature evidence, one tier rule), as `tip show` prints them.
+            photo.add("matches", p.recorded.map(Reports.matchJSON))
             if !p.bankHits.isEmpty { photo.add("suppressedByBanks", p.bankHits) }
+            if !p.watchListHits.isEmpty { photo.add("watchListHits", p.watchListHits) }
             return photo
         })
         return line

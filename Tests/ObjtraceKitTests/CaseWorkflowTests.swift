@@ -140,14 +140,12 @@ struct CaseWorkflowTests {
         try publishBox(code, in: service)
         // Make the store look as an older generation left it: a feature blob with the previous version byte,
         // recorded under its own SHA-256 (the blob store checks contents against names).
-        let record = try #require(service.store.allHashes(algo: LocalSearch.recordName, ownerKind: "object_crop",
-                                                          objectStates: [.published]).first)
-        var blob = try service.blobs.get(record.record.hex)
+        let record = try #require(service.store.localFeatures(objectStates: [.published]).first)
+        var blob = try service.blobs.get(record.blob.value)
         blob[4] -= 1
         let older = try service.blobs.put(blob)
-        try service.store.database.run("UPDATE hashes SET hex = ? WHERE algo = ? AND hex = ?",
-                                       [older, LocalSearch.recordName, record.record.hex])
-        let search = try LocalSearch(service: service)
+        try service.store.database.run("UPDATE local_features SET blob_sha256 = ? WHERE crop_id = ?", [older, record.crop])
+        let search = try LocalSearch(store: service.store, blobs: service.blobs)
         #expect(search.references.count == 1)
         let scene = try ImageDecoder.decode([UInt8](Data(contentsOf: SharedData.url("dev/known_pairs/opencv/box_in_scene.png"))))
         let hit = try #require(search.search(scene.upright()).first)

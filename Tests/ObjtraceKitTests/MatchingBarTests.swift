@@ -17,7 +17,7 @@ private func reference(_ h: MatchHashes) -> ReferenceImage {
 
 @Suite("Matching bars on real pairs", .enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)))
 struct MatchingBarTests {
-    let engine = MatchEngine(policy: DefaultPolicy.policy)
+    let engine = CatalogueEngine(policy: DefaultPolicy.policy)
 
     /// Every dihedral, EXIF and blur/contrast/resize pair of the ThreatExchange bridge set (and the other
     /// EXIF pairs) is a confirm-tier match with the shipped thresholds.
@@ -79,7 +79,7 @@ struct MatchingBarTests {
         func group(_ url: URL) -> String { groups[url.path.components(separatedBy: "/dev/").last!] ?? url.path }
         let catalogueGroups = Set(catalogue.map(group))
 
-        var engine = MatchEngine(policy: DefaultPolicy.policy)
+        var engine = CatalogueEngine(policy: DefaultPolicy.policy)
         var uprights: [Raster] = []
         for (i, url) in catalogue.enumerated() {
             let image = try IngestedImage.prepare([UInt8](Data(contentsOf: url)), stripMetadata: false)

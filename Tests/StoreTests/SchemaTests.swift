@@ -58,6 +58,36 @@ import Testing
         #expect(try bulk.database.queryFirst("PRAGMA synchronous") { $0.int(0) } == 1)
     }
 
+    /// A store written by the previous release (schema 1) migrates to 2: the fake `localfeat` hash rows
+    /// move to `local_features`, tips and audit stay, and the change counters and aggregates start empty
+    /// (every object stale, rebuilt on first use).
+    @Test func migratesAVersion1Store() throws {
+        let t = try TempStore(migrate: false)
+        #expect(try t.store.migrate(upTo: 1) == 1)
+        #expect(try t.store.schemaVersion() == 1)
+        let crop = try t.draft("TAO-2026-009")
+        let blob = try sha("feature blob")
+        try t.store.recordHashes([HashRecord(algo: "localfeat", hex: blob.value)], for: .objectCrop(crop.id), by: Ana.alice)
+        _ = try t.tip("a tip from the old release", photo: "old")
+        try t.db.run("INSERT INTO banks (name, kind) VALUES ('old', 'something-else')")
+        #expect(throws: StoreError.self) { try t.store.checkSchema() }
+        #expect(try t.store.migrate(by: Ana.alice) == 1)
+        try t.store.checkSchema()
+        #expect(try t.db.queryFirst("SELECT count(*) FROM hashes WHERE algo = 'localfeat'") { $0.int(0) } == 0)
+        #expect(try t.db.queryFirst("SELECT crop_id, blob_sha256 FROM local_features") { "\($0.int(0)) \($0.text(1))" }
+                    == "\(crop.id) \(blob.value)")
+        #expect(try t.db.queryFirst("SELECT count(*) FROM evidence_fresh") { $0.int(0) } == 0)
+        #expect(try t.store.changeCounters() == ["catalogue": 0, "banks": 0, "settings": 0])
+        #expect(try t.store.verifyAudit() == .ok(count: try t.store.auditLog().count))
+        #expect(try t.lastAudit().action == "schema.migrate")
+        // The closed vocabularies are enforced from now on.
+        #expect(throws: StoreError.self) { try t.db.run("INSERT INTO banks (name, kind) VALUES ('new', 'blocklist')") }
+        // A catalogue change bumps its counter, whoever makes it.
+        try t.store.approve(ObjectCode("TAO-2026-009"), by: Ana.alice)
+        try t.store.approve(ObjectCode("TAO-2026-009"), by: Ana.bob)
+        #expect(try t.store.changeCounters()["catalogue"]! > 0)
+    }
+
     @Test func newerSchemaIsRefused() throws {
         let t = try TempStore()
         try t.db.execute("PRAGMA user_version = 99")

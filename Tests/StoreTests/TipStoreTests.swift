@@ -42,11 +42,29 @@ import Testing
         let before = try t.snapshot()
         let again = try t.tip("sold in Lidl", photo: "p1")
         #expect(again.tipID == first.tipID && again.outcome == .duplicateContent && again.photoIDs.isEmpty && !again.isNew)
-        let samePhoto = try t.tip("different words, same photo", photo: "p1")
-        #expect(samePhoto.tipID == first.tipID && samePhoto.outcome == .duplicatePhoto)
         #expect(try t.snapshot() == before)
         let other = try t.tip("sold in Lidl", photo: "p2")
         #expect(other.isNew && other.tipID != first.tipID)
+    }
+
+    /// Until schema 2 a second tipster's tip with an already stored photo was dropped as "duplicate-photo",
+    /// losing their claims. Now it is a tip of its own that refers to the stored photo (stored once).
+    @Test func samePhotoFromAnotherTipsterIsKeptAndSharesThePhoto() throws {
+        let t = try TempStore()
+        let first = try t.tip("sold in Lidl", photo: "p1")
+        let hashRows = try t.db.queryFirst("SELECT count(*) FROM hashes") { $0.int(0) }
+        let second = try t.tip("different words, same photo", photo: "p1")
+        #expect(second.isNew && second.outcome == .inserted && second.tipID != first.tipID)
+        #expect(second.photoIDs == first.photoIDs && second.repeatedPhotoIDs == Set(first.photoIDs))
+        #expect(try t.db.queryFirst("SELECT count(*) FROM tip_photos") { $0.int(0) } == 1)
+        #expect(try t.db.queryFirst("SELECT count(*) FROM hashes") { $0.int(0) } == hashRows)
+        let tip = try t.store.tip(second.tipID)
+        #expect(tip.content.text == "different words, same photo")
+        #expect(tip.content.photos == (try t.store.tip(first.tipID)).content.photos)
+        #expect(try t.store.storedPhotos(of: second.tipID).map(\.id) == first.photoIDs)
+        let audit = try t.lastAudit()
+        #expect(audit.action == "tip.submit" && audit.subject == "tip:\(second.tipID)" && audit.details.contains("repeated_photos"))
+        #expect(try t.store.verifyAudit() == .ok(count: try t.store.auditLog().count))
     }
 
     @Test func importProgressIsWrittenWithTheTip() throws {
