@@ -44,8 +44,9 @@ extension CaseStore {
         try database.query(
             "SELECT b.name AS name, b.kind AS kind, h.algo AS algo, h.hex AS hex, h.label AS label FROM bank_hashes h JOIN banks b ON b.id = h.bank_id ORDER BY h.id"
         ) { r throws(StoreError) in
-            guard let kind = BankKind(rawValue: r.text(1)) else { throw StoreError.integrity("bank \(r.text(0)): unknown kind \(r.text(1))") }
-            return BankHash(bank: r.text(0), kind: kind, algo: r.text(2), hex: r.text(3), label: r.text(4))
+            let name = try r.text("name"), rawKind = try r.text("kind")
+            guard let kind = BankKind(rawValue: rawKind) else { throw StoreError.integrity("bank \(name): unknown kind \(rawKind)") }
+            return BankHash(bank: name, kind: kind, algo: try r.text("algo"), hex: try r.text("hex"), label: try r.text("label"))
         }
     }
 }

@@ -146,18 +146,21 @@ extension CaseStore {
         }
         let tips = try database.query(
             Self.concerningTipsCTE + """
-            SELECT t.id, t.state, b.value, p.value, c.value FROM ids JOIN tips t ON t.id = ids.id
+            SELECT t.id AS tip, t.state AS state, b.value AS brand, p.value AS product, c.value AS country
+            FROM ids JOIN tips t ON t.id = ids.id
             LEFT JOIN tip_claims b ON b.tip_id = t.id AND b.kind = 'brand'
             LEFT JOIN tip_claims p ON p.tip_id = t.id AND p.kind = 'product'
             LEFT JOIN tip_claims c ON c.tip_id = t.id AND c.kind = 'country'
             ORDER BY t.id
             """, [row]
-        ) { r in (r.int(0), r.text(1), r.optionalText(2), r.optionalText(3), r.optionalText(4)) }
-        let sources = try tips.map { t -> EvidenceSource in
-            guard let state = TipState(rawValue: t.1) else { throw StoreError.integrity("tip \(t.0): unknown state \(t.1)") }
-            return EvidenceSource(tip: TipID(t.0), state: state, brand: t.2, product: t.3, country: t.4,
-                                  visualStrength: strength[t.0] ?? 0)
+        ) { r throws(StoreError) -> EvidenceSource in
+            let id = try r.int("tip"), rawState = try r.text("state")
+            guard let state = TipState(rawValue: rawState) else { throw StoreError.integrity("tip \(id): unknown state \(rawState)") }
+            return EvidenceSource(tip: TipID(id), state: state, brand: try r.optionalText("brand"),
+                                  product: try r.optionalText("product"), country: try r.optionalText("country"),
+                                  visualStrength: strength[id] ?? 0)
         }
+        let sources = tips
         let links = try database.query(
             Self.concerningTipsCTE + """
             SELECT m.tip_id, m.ref_tip_id FROM tip_matches m

@@ -1,5 +1,13 @@
 import CaseWork
 
+/// The kinds of image that own hashes and matches (the `owner_kind` / `ref_kind` vocabulary).
+public enum OwnerKind: String, Hashable, Sendable, CaseIterable {
+    /// A catalogue crop.
+    case objectCrop = "object_crop"
+    /// A tip photo.
+    case tipPhoto = "tip_photo"
+}
+
 /// What a stored perceptual hash belongs to.
 public enum HashOwner: Hashable, Sendable {
     /// An object crop, by `StoredCrop.id`.
@@ -7,13 +15,16 @@ public enum HashOwner: Hashable, Sendable {
     /// A tip photo, by its id from `SubmitResult.photoIDs`.
     case tipPhoto(Int64)
 
-    /// The `owner_kind` column value.
-    public var kind: String {
+    /// The owner's kind.
+    public var ownerKind: OwnerKind {
         switch self {
-        case .objectCrop: return "object_crop"
-        case .tipPhoto: return "tip_photo"
+        case .objectCrop: return .objectCrop
+        case .tipPhoto: return .tipPhoto
         }
     }
+
+    /// The `owner_kind` column value.
+    public var kind: String { ownerKind.rawValue }
 
     /// The owner's row id.
     public var id: Int64 {

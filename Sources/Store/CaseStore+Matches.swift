@@ -43,6 +43,26 @@ public struct StoredMatch: Hashable, Sendable {
     }
 }
 
+extension StoredMatch {
+    /// Reads a `tip_matches` row (joined with the object's code as `code`) by column name.
+    init(row r: Row) throws(StoreError) {
+        let kind = try r.text("ref_kind"), refID = try r.int("ref_id")
+        guard let owner = OwnerKind(rawValue: kind) else { throw StoreError.integrity("match of unknown reference kind \(kind)") }
+        let object: ObjectCode?
+        do {
+            object = try (try r.optionalText("code")).map { c throws(CaseWorkError) in try ObjectCode(c) }
+        } catch {
+            throw StoreError.integrity("match: bad object code (\(error))")
+        }
+        self.init(tipPhotoID: try r.int("tip_photo_id"), tipID: TipID(try r.int("tip_id")),
+                  reference: owner == .objectCrop ? .objectCrop(refID) : .tipPhoto(refID),
+                  object: object, referenceTip: try r.optionalInt("ref_tip_id").map(TipID.init),
+                  algos: try r.text("algos").split(separator: ",").map(String.init), distances: CaseStore.decode(try r.text("distances")),
+                  transform: try r.text("transform"), tier: try r.text("tier"), strength: try r.double("strength"),
+                  region: try r.optionalText("region"))
+    }
+}
+
 extension CaseStore {
     /// Records auto-match results for one tip photo (replacing earlier rows for the same reference), with
     /// one audit entry, in one transaction.
@@ -93,8 +113,9 @@ extension CaseStore {
         return try database.query(
             """
             SELECT * FROM (
-                SELECT m.tip_photo_id, m.tip_id, m.ref_kind, m.ref_id, o.code, m.ref_tip_id, m.algos, m.distances, m.transform,
-                       m.tier, m.strength, m.region, m.id AS mid
+                SELECT m.tip_photo_id AS tip_photo_id, m.tip_id AS tip_id, m.ref_kind AS ref_kind, m.ref_id AS ref_id,
+                       o.code AS code, m.ref_tip_id AS ref_tip_id, m.algos AS algos, m.distances AS distances,
+                       m.transform AS transform, m.tier AS tier, m.strength AS strength, m.region AS region, m.id AS mid
                 FROM tip_matches m LEFT JOIN objects o ON o.id = m.object_id \(clause(direct))
                 UNION ALL
                 SELECT m.tip_photo_id, r.tip_id, m.ref_kind, m.ref_id, o.code, m.ref_tip_id, m.algos, m.distances, m.transform,
@@ -103,16 +124,7 @@ extension CaseStore {
                 \(clause(repeated))
             ) ORDER BY (tier = 'confirm') DESC, strength DESC, mid, tip_id
             """, values
-        ) { r in
-            (r.int(0), r.int(1), r.text(2), r.int(3), r.optionalText(4), r.optionalInt(5), r.text(6), r.text(7), r.text(8),
-             r.text(9), r.double(10), r.optionalText(11))
-        }.map { row in
-            StoredMatch(tipPhotoID: row.0, tipID: TipID(row.1),
-                        reference: row.2 == "object_crop" ? .objectCrop(row.3) : .tipPhoto(row.3),
-                        object: try row.4.map { try ObjectCode($0) }, referenceTip: row.5.map(TipID.init),
-                        algos: row.6.split(separator: ",").map(String.init), distances: Self.decode(row.7),
-                        transform: row.8, tier: row.9, strength: row.10, region: row.11)
-        }
+        ) { r throws(StoreError) in try StoredMatch(row: r) }
     }
 
     /// A stored setting, or nil.

@@ -262,6 +262,33 @@ public struct Row {
     /// The number of columns in the result.
     public var columnCount: Int32 { sqlite3_column_count(stmt) }
 
+    /// The index of the result column called `name` (its `AS` alias or column name), so records can be read
+    /// by name rather than by position.
+    public func index(_ name: String) throws(StoreError) -> Int32 {
+        for i in 0..<columnCount {
+            if let p = sqlite3_column_name(stmt, i), String(cString: p) == name { return i }
+        }
+        throw StoreError(kind: .sqlite, resultCode: SQLITE_RANGE, message: "the result has no column \(name)", sql: sql)
+    }
+
+    /// Column `name` as an integer (NULL reads as 0).
+    public func int(_ name: String) throws(StoreError) -> Int64 { int(try index(name)) }
+
+    /// Column `name` as an integer, or nil when NULL.
+    public func optionalInt(_ name: String) throws(StoreError) -> Int64? { optionalInt(try index(name)) }
+
+    /// Column `name` as a double (NULL reads as 0).
+    public func double(_ name: String) throws(StoreError) -> Double { double(try index(name)) }
+
+    /// Column `name` as text (NULL reads as "").
+    public func text(_ name: String) throws(StoreError) -> String { text(try index(name)) }
+
+    /// Column `name` as text, or nil when NULL.
+    public func optionalText(_ name: String) throws(StoreError) -> String? { optionalText(try index(name)) }
+
+    /// Column `name` as a bool (non-zero integer).
+    public func bool(_ name: String) throws(StoreError) -> Bool { bool(try index(name)) }
+
     /// Column `i` with its storage class.
     public func value(_ i: Int32) -> SQLValue {
         switch sqlite3_column_type(stmt, i) {
