@@ -332,12 +332,9 @@ extension CaseStore {
 
     // MARK: - change detection for long-lived processes
 
-    /// SQLite's `PRAGMA data_version`: changes when another connection commits (cheap; no disk read).
-    public func dataVersion() throws -> Int64 {
-        try database.queryFirst("PRAGMA data_version") { $0.int(0) } ?? 0
-    }
-
-    /// The change counters (`catalogue`, `banks`, `settings`), bumped by triggers on every relevant write.
+    /// The change counters (`catalogue`, `banks`, `settings`), bumped by triggers on every relevant write by
+    /// any connection. (`PRAGMA data_version` would miss this connection's own writes, e.g. `object publish`
+    /// through the store while a service on the same connection caches the catalogue.)
     public func changeCounters() throws -> [String: Int64] {
         var out: [String: Int64] = [:]
         for (k, v) in try database.query("SELECT name, value FROM change_counters", [], { ($0.text(0), $0.int(1)) }) { out[k] = v }
