@@ -6,6 +6,10 @@ import Store
 import Testing
 import TestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Publishes `image` as object `code` (two analysts approve).
 private func publish(_ code: ObjectCode, image: URL, in service: CaseService) throws {
     let alice = try AnalystID("alice"), bob = try AnalystID("bob")
@@ -250,5 +254,66 @@ struct IntakeTests {
         let total = try #require(try service.store.hypothesis(of: ObjectCode("TAO-2026-341"),
                                                               ClaimKey(brand: "alpro", product: nil, country: nil)))
         #expect(abs(total.score - alpro.score) < 1e-9 && total.clusters == 1)
+    }
+
+    static let importVariable = "OBJTRACE_INTAKE_CHILD_IMPORT"
+    static let importFile = ProcessInfo.processInfo.environment[importVariable]
+
+    static func importLines(_ code: ObjectCode) -> String {
+        (1...2000).map { #"{"received":"2026-11-30","text":"tip \#($0)","brand":"Brand\#($0 % 25)","country":"PL","object":"\#(code.value)"}"# }
+            .joined(separator: "\n") + "\n"
+    }
+
+    /// Runs only in the child of `killedBatchedImportLeavesWholeBatches`: imports the file (store beside it).
+    @Test(.enabled(if: importFile != nil, "runs only as a child process"))
+    func childBatchedImport() throws {
+        let file = try #require(Self.importFile)
+        let service = try CaseService(path: URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("case.sqlite").path,
+                                      durability: .normal)
+        _ = try TipImport.run(file: file, service: service, batchSize: 100, by: alice) { _ in }
+    }
+
+    /// SIGKILL during a batched 2,000-tip `tip import` leaves whole batches only (each tip with its claims,
+    /// progress row, audit entry and aggregates); re-running finishes it without duplicates.
+    @Test(.enabled(if: importFile == nil && childStore == nil && writerSpec == nil))
+    func killedBatchedImportLeavesWholeBatches() throws {
+        let (service, dir) = try temporaryService()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let code = try ObjectCode("TAO-2026-351")
+        try publish(code, image: Self.grocery[5], in: service)
+        let file = dir.appendingPathComponent("tips.jsonl")
+        try Self.importLines(code).write(to: file, atomically: true, encoding: .utf8)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["--testing-library", "swift-testing", "--filter", "childBatchedImport"]
+        child.environment = ProcessInfo.processInfo.environment.merging([Self.importVariable: file.path]) { $1 }
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        try child.run()
+        let db = service.store.database
+        let deadline = Date().addingTimeInterval(120)
+        var stored: Int64 = 0
+        while stored < 300 && child.isRunning && Date() < deadline {
+            usleep(5_000)
+            stored = try db.queryFirst("SELECT count(*) FROM tips") { $0.int(0) } ?? 0
+        }
+        try #require(child.isRunning, "the child finished or died before it could be killed")
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        let tips = try #require(try db.queryFirst("SELECT count(*) FROM tips") { $0.int(0) })
+        #expect(tips % 100 == 0 && tips >= 300 && tips < 2000, "whole batches of 100: \(tips)")
+        #expect(try db.queryFirst("SELECT count(*) FROM import_progress") { $0.int(0) } == tips)
+        #expect(try db.queryFirst("SELECT count(*) FROM object_evidence") { $0.int(0) } == tips)
+        #expect(try service.store.verifyAudit() == .ok(count: try service.store.auditLog().count))
+
+        let summary = try TipImport.run(file: file.path, service: service, by: alice) { _ in }
+        #expect(Int64(summary.imported) == 2000 - tips && Int64(summary.skipped) == tips)
+        #expect(try db.queryFirst("SELECT count(*), count(DISTINCT content_sha256) FROM tips") { [$0.int(0), $0.int(1)] } == [2000, 2000])
+        // The aggregates after the kill and resume equal the live ranking.
+        for h in try service.rankCandidates(code) where !h.claims.isEmpty {
+            let total = try #require(try service.store.hypothesis(of: code, ClaimKey(brand: h.claims.brand, product: h.claims.product,
+                                                                                       country: h.claims.country)))
+            #expect(abs(total.score - h.score) < 1e-9 && total.clusters == h.supportingClusters)
+        }
     }
 }
