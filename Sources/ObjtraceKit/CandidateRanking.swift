@@ -47,12 +47,12 @@ public final class CandidateRanking {
 
     private func verdicts(_ code: ObjectCode) throws -> [NormalizedClaims: HypothesisVerdict] {
         var verdicts: [NormalizedClaims: HypothesisVerdict] = [:]
-        for candidate in try store.candidates(of: code) {
-            let key = NormalizedClaims(brand: candidate.hypothesis.brand.map(ClaimText.normalize),
-                                       product: candidate.hypothesis.product.map(ClaimText.normalize),
-                                       country: candidate.hypothesis.country?.value)
-            if candidate.state == .confirmed { verdicts[key] = .confirmed }
-            if candidate.state == .rejected { verdicts[key] = .rejected }
+        for (hypothesis, state) in try store.decidedHypotheses(of: code) {
+            let key = NormalizedClaims(brand: hypothesis.brand.map(ClaimText.normalize),
+                                       product: hypothesis.product.map(ClaimText.normalize),
+                                       country: hypothesis.country?.value)
+            if state == .confirmed { verdicts[key] = .confirmed }
+            if state == .rejected { verdicts[key] = .rejected }
         }
         return verdicts
     }

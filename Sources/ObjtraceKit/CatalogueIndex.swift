@@ -38,6 +38,13 @@ public final class CatalogueIndex {
         lastPhotoID = 0
     }
 
+    /// After a savepoint rolled back one tip inside a longer transaction (this connection holds the write
+    /// lock, so no other process wrote meanwhile): forgets the engine if it indexed a photo that no longer
+    /// exists (SQLite may reuse its row id).
+    public func afterRollbackOfOneTip() throws {
+        if engine != nil, lastPhotoID > (try store.lastTipPhotoID()) { reset() }
+    }
+
     /// Brings the caches up to date with the store.
     /// - Complexity: two small queries when nothing changed; O(new tip photos) when only tips arrived.
     public func refresh() throws {

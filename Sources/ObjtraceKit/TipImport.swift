@@ -60,6 +60,7 @@ public enum TipImport {
                             } catch let error as StoreError where error.isBusy {
                                 throw error
                             } catch {
+                                try service.catalogue.afterRollbackOfOneTip()
                                 let message = describe(error)
                                 out.add("error", message)
                                 counts.rejected += 1

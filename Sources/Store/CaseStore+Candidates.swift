@@ -26,6 +26,17 @@ extension CaseStore {
         }
     }
 
+    /// The hypotheses of an object's decided candidates (confirmed or rejected), without their support lists.
+    public func decidedHypotheses(of code: ObjectCode) throws -> [(hypothesis: Hypothesis, state: CandidateState)] {
+        let rows = try database.query(
+            "SELECT brand, product, country, state FROM candidates WHERE object_id = ? AND state IN ('confirmed','rejected') ORDER BY id",
+            [try objectRowID(code)]) { r in (r.optionalText(0), r.optionalText(1), r.optionalText(2), r.text(3)) }
+        return try rows.map { row in
+            guard let state = CandidateState(rawValue: row.3) else { throw StoreError.integrity("candidate of \(code): unknown state") }
+            return (try Hypothesis(brand: row.0, product: row.1, country: try row.2.map { c in try CountryCode(c) }), state)
+        }
+    }
+
     /// The stored candidate of (object, hypothesis), if any.
     public func candidateID(for code: ObjectCode, hypothesis: Hypothesis) throws -> CandidateID? {
         try database.queryFirst("SELECT id FROM candidates WHERE object_id = ? AND hypothesis_key = ?",
