@@ -19,7 +19,7 @@ struct MetadataStripperTests {
         #expect(try ImageDecoder.decode(stripped).raster == ImageDecoder.decode(original).raster)
     }
 
-    @Test("Adobe APP14 and ICC are kept: a CMYK JPEG's colours survive stripping")
+    @Test("A CMYK JPEG keeps its colours: libjpeg writes the Adobe marker the coefficients need")
     func keepsColourMarkers() throws {
         let original = [UInt8](try Data(contentsOf: SharedData.url("dev/formats/derived/citrus_cmyk.jpg")))
         let (stripped, _) = try MetadataStripper.strip(original)
