@@ -52,11 +52,12 @@ public enum MetadataStripper {
         let orientation = image.info.orientation
         switch image.info.format {
         case .jpeg:
-            let copy = try transcodeJPEG(bytes, orientation: orientation, options: full)
             // The coefficients are the original's, so the pixels are too; checked, because a file libjpeg reads
             // in a way the transcoded markers do not reproduce (e.g. CMYK without an Adobe marker) would
-            // otherwise change colour silently. Then the pixels themselves are stored.
-            if let again = try? ImageDecoder.decode(copy, options: full), again.raster == image.raster,
+            // otherwise change colour silently. A file that decodes but cannot be re-encoded as it stands (a
+            // garbled scan with coefficients out of the encoder's range) also gets the copy of its pixels.
+            if let copy = try? transcodeJPEG(bytes, orientation: orientation, options: full),
+               let again = try? ImageDecoder.decode(copy, options: full), again.raster == image.raster,
                again.info.orientation == orientation
             {
                 return (copy, report)

@@ -174,3 +174,75 @@ struct ImportLineTests {
         #expect(ImportLineKey.digest(line, folder: a.url) == ImportLineKey.digest(line, folder: b.url))
     }
 }
+
+@Suite("tip submit stores a working copy without the tipster's metadata", .enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)))
+struct TipPrivacyTests {
+    /// A little-endian EXIF block with a GPS IFD pointer and a BodySerialNumber.
+    static func exif(serial: String) -> [UInt8] {
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16) }
+        let s: [UInt8] = Array(serial.utf8) + [0]
+        var out: [UInt8] = Array("Exif".utf8) + [0, 0, 0x49, 0x49, 0x2A, 0]
+        out += le32(8) + le16(2)
+        out += le16(0x8769) + le16(4) + le32(1) + le32(38)
+        out += le16(0x8825) + le16(4) + le32(1) + le32(38) + le32(0)
+        out += le16(1) + le16(0xA431) + le16(2) + le32(s.count) + le32(56) + le32(0)
+        return out + s
+    }
+
+    @Test("A photo with a second image carrying GPS and a serial after EOI: new SHA-256, flags set, blob clean, 0600")
+    func motionPhotoTrailer() throws {
+        let (service, dir) = try temporaryService()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        service.useLocalFeatures = false
+        let base = [UInt8](try Data(contentsOf: SharedData.url("dev/formats/derived/citrus_exif_orient_6.jpg")))
+        let serial = "SN-TIPSTER-9876"
+        let app1: [UInt8] = Self.exif(serial: serial)
+        let length = app1.count + 2
+        var second: [UInt8] = Array(base[0..<2])
+        second += [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)]
+        second += app1
+        second += Array(base[2...])
+        let photo = dir.appendingPathComponent("motion.jpg")
+        try Data(base + second).write(to: photo)
+        var input = CaseService.TipInput()
+        input.text = "seen it"
+        input.photos = [photo.path]
+        let report = try service.submitTip(input, by: AnalystID("alice"))
+        let p = try #require(report.photos.first)
+        #expect(p.hadGPS && p.hadDeviceSerial)
+        #expect(p.originalSHA256 != p.workingSHA256)
+        let blobPath = service.blobs.url(for: p.workingSHA256).path
+        let stored = [UInt8](try Data(contentsOf: URL(fileURLWithPath: blobPath)))
+        #expect(stored.count < base.count + second.count)
+        #expect(!String(decoding: stored, as: UTF8.self).contains(serial))
+        #expect(try ImageDecoder.decode(stored).info.orientation == 6)
+        #expect(mode(blobPath) == 0o600)
+    }
+}
+
+@Suite("tip import line fuzz corpus and findings")
+struct ImportLineReplayTests {
+    static let fuzz = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz")
+
+    @Test("Every corpus line and finding parses or is refused; accepted photo paths are relative and '..'-free")
+    func replay() throws {
+        var files: [URL] = []
+        for sub in ["corpus/importline", "regressions"] {
+            let dir = Self.fuzz.appendingPathComponent(sub)
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            where sub == "corpus/importline" || name.hasPrefix("importline-") {
+                files.append(dir.appendingPathComponent(name))
+            }
+        }
+        #expect(files.count >= 5)
+        for file in files {
+            let bytes = [UInt8](try Data(contentsOf: file))
+            guard let fields = try? ImportLineFields.parse(bytes) else { continue }
+            for path in fields.photos {
+                #expect(!path.hasPrefix("/") && !path.split(separator: "/", omittingEmptySubsequences: false).contains(".."))
+            }
+        }
+    }
+}
