@@ -4,7 +4,8 @@
 # Targets (sources in Tests/Fuzz/):
 #   decode     C shims: JPEG and PNG decode entry points (ot_jpeg_open/decode, ot_png_open/decode)
 #   transcode  C shims: the tip-photo working copy (ot_jpeg_transcode, PNG re-encode), with a same-pixels oracle
-#   strip      Swift: MetadataStripper.strip, ImageDecoder.decode/inspect, ExifSummary, MetadataScan
+#   strip      Swift: MetadataStripper.workingCopy, ImageDecoder.decode/inspect, ExifSummary, MetadataScan
+#   exif       Swift: the EXIF/TIFF parser, JPEG segment and PNG chunk walkers, MetadataScan (fast, no decoding)
 #   importline Swift: the `tip import` line parser (StrictJSON, ImportLineFields, lexical path rules)
 #
 # Everything is built with the Swift toolchain's clang/swiftc (-fsanitize=fuzzer,address) into .build-fuzz/.
@@ -56,14 +57,14 @@ decode | transcode)
     "$cc" "${cflags[@]}" -fsanitize=fuzzer,address "$root/Tests/Fuzz/${target}_fuzz.c" "$obj"/*.o "${libs[@]}" \
         -o "$out/bin/$target"
     ;;
-strip)
+strip | exif)
     shims
     printf 'module CImageCodecs {\n    header "%s"\n    export *\n}\n' \
         "$root/Sources/CImageCodecs/include/image_codecs.h" > "$obj/module.modulemap"
     swift_module ImageCore "$root/Sources/ImageCore/"*.swift
     swift_module ImageDecoding "$root/Sources/ImageDecoding/"*.swift
-    "$toolchain/swiftc" -sanitize=fuzzer,address -parse-as-library -g -O -module-name StripFuzz -I "$obj" \
-        -Xcc -fmodule-map-file="$obj/module.modulemap" "$root/Tests/Fuzz/strip_fuzz.swift" \
+    "$toolchain/swiftc" -sanitize=fuzzer,address -parse-as-library -g -O -module-name Fuzz -I "$obj" \
+        -Xcc -fmodule-map-file="$obj/module.modulemap" "$root/Tests/Fuzz/${target}_fuzz.swift" \
         "$obj"/*.o "${libs[@]}" -o "$out/bin/$target"
     ;;
 importline)
@@ -72,7 +73,7 @@ importline)
         -o "$out/bin/$target"
     ;;
 *)
-    echo "unknown target '$target' (decode, transcode, strip, importline)" >&2
+    echo "unknown target '$target' (decode, transcode, strip, exif, importline)" >&2
     exit 2
     ;;
 esac

@@ -721,9 +721,9 @@ int ot_jpeg_transcode(const uint8_t *data, size_t size, long max_memory, long lo
     t->sink.pub.term_destination = ot_jpeg_sink_term;
     t->dst.dest = &t->sink.pub;
     /* Frame, quantisation tables and colour space as in the original; JFIF/Adobe markers are written by
-     * libjpeg from those parameters, Huffman tables are its standard ones (optimised). */
+     * libjpeg from those parameters, Huffman tables are its standard ones. */
     jpeg_copy_critical_parameters(&t->src, &t->dst);
-    t->dst.optimize_coding = TRUE;
+    t->dst.optimize_coding = FALSE; /* one pass: optimised tables cost a second pass over every block */
     jpeg_write_coefficients(&t->dst, coefficients);
     if (app1 && app1_size > 0 && app1_size <= 65533) jpeg_write_marker(&t->dst, JPEG_APP0 + 1, app1, (unsigned)app1_size);
     jpeg_finish_compress(&t->dst);

@@ -10,7 +10,7 @@ import ImageCore
 /// stray byte, PNG chunks after IEND). So the copy is written from scratch from what the pixels need:
 ///
 /// - JPEG: libjpeg-turbo's lossless transcoding (`jpeg_read_coefficients` / `jpeg_write_coefficients`, what
-///   `jpegtran -copy none -optimize` does). The quantised DCT coefficients are carried over, so the copy
+///   `jpegtran -copy none` does). The quantised DCT coefficients are carried over, so the copy
 ///   decodes to exactly the original's pixels; the only markers are those libjpeg writes (JFIF or Adobe,
 ///   tables, frame, scans).
 /// - PNG (and any other decodable format): a new PNG of the decoded pixels (8-bit grey or RGB, alpha

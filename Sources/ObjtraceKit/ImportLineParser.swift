@@ -259,7 +259,6 @@ public enum ImportPhotoPath {
         if path.isEmpty { throw ImportLineError("photos[\(index)] is an empty path") }
         if path.utf8.contains(0) { throw ImportLineError("photos[\(index)] contains a NUL byte") }
         if path.hasPrefix("/") { throw ImportLineError("\(quoted) is absolute; photo paths are relative to the import file's folder") }
-        if path.hasPrefix("~") { throw ImportLineError("\(quoted) starts with '~'; photo paths are relative to the import file's folder") }
         if path.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
             throw ImportLineError("\(quoted) contains '..'; photos must be inside the import file's folder")
         }

@@ -142,7 +142,7 @@ struct ImportLineTests {
     }
 
     @Test("Photo paths that leave the folder are refused with a reason",
-          arguments: ["../../../../etc/passwd", "/proc/self/environ", "/etc/hostname", "a/../../x.jpg", "~/x.jpg", ""])
+          arguments: ["../../../../etc/passwd", "/proc/self/environ", "/etc/hostname", "a/../../x.jpg", "", "photos/../x.jpg"])
     func lexicalEscapes(_ path: String) throws {
         let line = #"{"text":"t","photos":["# + path + #""]}"#
         #expect(throws: ImportLineError.self) { try ImportLineFields.parse(Array(line.utf8)) }

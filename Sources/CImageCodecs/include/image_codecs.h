@@ -76,7 +76,7 @@ long long ot_jpeg_work(const ot_jpeg *jpeg);
 void ot_jpeg_close(ot_jpeg *jpeg);
 
 /*
- * The tip-photo working copy of a JPEG, by construction (what `jpegtran -copy none -optimize` does): the
+ * The tip-photo working copy of a JPEG, by construction (what `jpegtran -copy none` does): the
  * quantised DCT coefficients are read with jpeg_read_coefficients and written into a new file whose only
  * markers are those libjpeg writes from the frame parameters (SOI, JFIF or Adobe, DQT, SOF, DHT, SOS, EOI),
  * plus `app1` (an APP1 payload, e.g. a minimal EXIF carrying only the orientation) when given. Nothing else
