@@ -809,3 +809,24 @@ void ot_budget_stats(ot_budget *b, long long *limit, long long *used, long long 
     if (waits) *waits = b->waits;
     pthread_mutex_unlock(&b->lock);
 }
+
+/* ------------------------------------------------------------------------------------------ inflating */
+
+#include <zlib.h>
+
+int ot_inflate_bounded(const uint8_t *in, size_t in_size, uint8_t *out, size_t out_capacity, size_t *out_size) {
+    *out_size = 0;
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    if (inflateInit(&s) != Z_OK) return OT_ERR_MEMORY;
+    s.next_in = (Bytef *)in;
+    s.avail_in = in_size > 0x7fffffffu ? 0x7fffffffu : (uInt)in_size;
+    s.next_out = out;
+    s.avail_out = out_capacity > 0x7fffffffu ? 0x7fffffffu : (uInt)out_capacity;
+    int rc = inflate(&s, Z_FINISH);
+    *out_size = (size_t)s.total_out;
+    int full = s.avail_out == 0;
+    inflateEnd(&s);
+    if (rc == Z_STREAM_END) return OT_OK;
+    return full ? OT_ERR_LIMIT : OT_ERR_CORRUPT;
+}

@@ -1,3 +1,5 @@
+import CImageCodecs
+
 /// Looks for location and device-identifying metadata anywhere in a file's bytes, not only where a decoder
 /// would look.
 ///
@@ -7,8 +9,9 @@
 /// chunks after IEND or after a chunk with a bad length, ImageMagick's hex "Raw profile" text chunks, XMP
 /// packets. So the scan ignores structure: every TIFF header (`II*\0` / `MM\0*`) in the file is parsed as an
 /// EXIF block (bounds-checked, see `ExifSummary.parse`), hex raw profiles are decoded and parsed, and XMP
-/// property names for GPS and serial numbers are searched as text. A false positive only makes a flag more
-/// cautious. Compressed text chunks (zTXt, compressed iTXt) are not inflated.
+/// property names for GPS and serial numbers are searched as text. PNG zTXt and compressed iTXt chunks
+/// (ImageMagick writes EXIF as a zTXt "Raw profile type exif"), before or after IEND, are inflated (at most
+/// 4 MiB each) and scanned the same way. A false positive only makes a flag more cautious.
 public enum MetadataScan {
     /// What the scan found.
     public struct Findings: Sendable, Equatable {
@@ -64,7 +67,61 @@ public enum MetadataScan {
                 i += 1
             }
         }
+        if !(found.hasGPS && found.hasDeviceSerial), bytes.count >= 8,
+           bytes[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        {
+            forEachCompressedPNGText(bytes) { rawProfile, text in
+                let inner = rawProfile ? parseRawProfile(text, from: 0) : {
+                    let f = scan(text)
+                    return ExifSummary(orientation: nil, hasGPS: f.hasGPS, hasDeviceSerial: f.hasDeviceSerial)
+                }()
+                found.hasGPS = found.hasGPS || inner.hasGPS
+                found.hasDeviceSerial = found.hasDeviceSerial || inner.hasDeviceSerial
+            }
+        }
         return found
+    }
+
+    /// Calls `body` with the inflated text of each zTXt and compressed iTXt chunk (at most 64), walking on
+    /// past IEND while lengths fit.
+    private static func forEachCompressedPNGText(_ bytes: [UInt8], _ body: (_ rawProfile: Bool, _ text: [UInt8]) -> Void) {
+        var seen = 0
+        var pos = 8
+        while pos + 12 <= bytes.count, seen < 64 {
+            let length = Int(bytes[pos]) << 24 | Int(bytes[pos + 1]) << 16 | Int(bytes[pos + 2]) << 8 | Int(bytes[pos + 3])
+            guard length <= bytes.count - pos - 12 else { break }
+            let type = Array(bytes[(pos + 4)..<(pos + 8)])
+            let data = bytes[(pos + 8)..<(pos + 8 + length)]
+            pos += 12 + length
+            let isZTXt = type == Array("zTXt".utf8), isITXt = type == Array("iTXt".utf8)
+            guard isZTXt || isITXt, let nul = data.firstIndex(of: 0) else { continue }
+            let keyword = Array(data[data.startIndex..<nul])
+            var start = nul + 1
+            if isITXt {
+                // compression flag, method, language NUL, translated keyword NUL
+                guard start + 2 <= data.endIndex, data[start] == 1 else { continue }
+                start += 2
+                guard let lang = data[start...].firstIndex(of: 0), let translated = data[(lang + 1)...].firstIndex(of: 0) else { continue }
+                start = translated + 1
+            } else {
+                start += 1  // compression method
+            }
+            guard start <= data.endIndex else { continue }
+            seen += 1
+            body(keyword.starts(with: Array("Raw profile type".utf8)), inflate(Array(data[start...])))
+        }
+    }
+
+    private static func inflate(_ compressed: [UInt8]) -> [UInt8] {
+        let capacity = 4 << 20
+        var size = 0
+        var out = [UInt8](repeating: 0, count: capacity)
+        _ = compressed.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                ot_inflate_bounded(input.baseAddress, input.count, output.baseAddress, capacity, &size)
+            }
+        }
+        return Array(out[0..<size])
     }
 
     private static func matches(_ word: [UInt8], _ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {

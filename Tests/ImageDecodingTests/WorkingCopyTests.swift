@@ -99,6 +99,8 @@ enum Tipster {
             ("png: eXIf after IEND", png + pngChunk("eXIf", exifTIFF())),
             ("png: a chunk with a bad length after IEND, then eXIf",
              png + be32(0x7FFF_FF00) + Array("zzZz".utf8) + pngChunk("eXIf", exifTIFF())),
+            ("png: zTXt raw EXIF profile (ImageMagick) before IDAT", try Hostile.committed("png-ztxt-raw-exif-before-idat.png")),
+            ("png: zTXt raw EXIF profile after IEND", try Hostile.committed("png-ztxt-raw-exif-after-iend.png")),
             ("png: iTXt XMP before IEND", Array(png[0..<iend]) + pngChunk("iTXt", Array("XML:com.adobe.xmp".utf8) + [0, 0, 0, 0, 0]
                 + Array(xmp.dropFirst(4 + 29))) + Array(png[iend...])),
         ]
@@ -114,7 +116,7 @@ struct WorkingCopyTests {
     @Test("Every layout: flags set, no GPS or serial in the copy, a new SHA-256, the same pixels and orientation")
     func layouts() throws {
         let layouts = try Tipster.layouts()
-        #expect(layouts.count == 11)
+        #expect(layouts.count == 13)
         for (name, original) in layouts {
             let decoded = try ImageDecoder.decode(original)
             let (copy, report) = try MetadataStripper.workingCopy(original, decoded: decoded)

@@ -160,6 +160,12 @@ void ot_budget_stats(ot_budget *budget, long long *limit, long long *used, long 
  */
 long ot_probe_decode_rss_kib(const uint8_t *data, size_t size, long max_pixels, int *status, long long *work);
 
+/*
+ * Inflates a zlib stream into `out` (at most `out_capacity` bytes; *out_size receives what was written, also on
+ * failure). OT_OK at the end of the stream, OT_ERR_LIMIT when `out` filled first, OT_ERR_CORRUPT otherwise.
+ */
+int ot_inflate_bounded(const uint8_t *in, size_t in_size, uint8_t *out, size_t out_capacity, size_t *out_size);
+
 /* Frees memory returned by the encoders. */
 void ot_free(void *p);
 
