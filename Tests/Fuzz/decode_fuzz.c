@@ -15,12 +15,16 @@ static void fuzz_jpeg(const uint8_t *data, size_t size, int scale, int grey) {
     char msg[OT_MSG_LEN];
     ot_jpeg *j = ot_jpeg_open(data, size, scale, grey, 256L << 20, &h, &status, msg);
     if (!j) return;
+    ot_jpeg_set_max_work(j, 8 << 20); /* as ImageDecoder would with a smaller budget: keeps each run short */
     if ((long)h.image_width * h.image_height <= FUZZ_MAX_PIXELS && h.output_width > 0 && h.output_height > 0) {
         size_t n = (size_t)h.output_width * h.output_height * (size_t)h.output_components;
         uint8_t *out = malloc(n);
         int warnings = 0;
         if (out) ot_jpeg_decode(j, out, grey, &warnings, msg);
         free(out);
+        /* The budget may be passed by at most one scan: 4096 plus up to 4 components' blocks. */
+        long long scan = 4096 + 4LL * ((long long)h.image_width / 8 + 2) * ((long long)h.image_height / 8 + 2);
+        if (ot_jpeg_work(j) > (8 << 20) + scan) abort();
     }
     ot_jpeg_close(j);
 }
@@ -35,6 +39,7 @@ static void fuzz_png(const uint8_t *data, size_t size) {
         uint8_t *out = malloc((size_t)h.width * h.height * (size_t)h.output_components);
         if (out) ot_png_decode(p, out, msg);
         free(out);
+        if (ot_png_consumed(p) > size) abort(); /* libpng never reads past the input */
     }
     ot_png_close(p);
 }
