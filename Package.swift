@@ -28,7 +28,7 @@ let package = Package(
         // C shims over libjpeg-turbo and libpng: setjmp error managers, scaled decode, memory caps.
         .target(
             name: "CImageCodecs",
-            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
         ),
         // Hardware popcount Hamming kernels with runtime CPU dispatch (target_clones), no unsafeFlags.
         .target(name: "CHammingKernel"),

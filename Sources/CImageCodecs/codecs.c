@@ -21,9 +21,11 @@ static void ot_copy_message(char *dst, const char *src) {
 
 /* ------------------------------------------------------------------------------------------------ JPEG */
 
-/* Progressive JPEGs with thousands of tiny scans are a known CPU exhaustion attack (libjpeg-turbo's
- * djpeg offers -maxscans for it); no real encoder writes more than a few dozen. */
-enum { OT_JPEG_MAX_SCANS = 500 };
+/* Progressive JPEGs with hundreds of scans over a large image are a known CPU exhaustion attack (libjpeg-turbo's
+ * djpeg offers -maxscans for it). A cap on scans alone still lets 499 scans over 10000x10000 run for half a
+ * minute, so the bound is on work: every scan costs the blocks it covers plus a fixed per-scan overhead (for
+ * files of many tiny scans), and decoding stops when the sum passes the budget (see image_codecs.h). */
+enum { OT_JPEG_SCAN_OVERHEAD = 4096 };
 
 struct ot_jpeg_error {
     struct jpeg_error_mgr pub;
@@ -31,6 +33,9 @@ struct ot_jpeg_error {
     int status;               /* status to report when we jump */
     int allow_damaged;        /* while decoding: whether damage warnings are tolerated */
     int damage_warnings;      /* warnings that mean the pixels are damaged */
+    long long work;           /* block-scans consumed so far (see ot_jpeg_progress) */
+    long long max_work;       /* budget for `work`; 0 = none */
+    int last_scan;            /* the input scan last charged */
     char message[OT_MSG_LEN];
 };
 
@@ -78,6 +83,7 @@ static int ot_jpeg_is_damage(int code) {
     case JWRN_ARITH_BAD_CODE:
     case JWRN_BOGUS_PROGRESSION:
     case JWRN_TOO_MUCH_DATA:
+    case JWRN_HIT_MARKER: /* entropy data cut short by a marker: a truncated file with an end marker appended */
         return 1;
     default:
         return 0;
@@ -103,11 +109,20 @@ static void ot_jpeg_output_message(j_common_ptr cinfo) { (void)cinfo; }
 static void ot_jpeg_progress(j_common_ptr cinfo) {
     if (!cinfo->is_decompressor) return;
     j_decompress_ptr d = (j_decompress_ptr)cinfo;
-    if (d->input_scan_number > OT_JPEG_MAX_SCANS) {
-        struct ot_jpeg_error *err = (struct ot_jpeg_error *)cinfo->err;
-        snprintf(err->message, OT_MSG_LEN, "more than %d progressive scans (refused as a decoding bomb)",
-                 OT_JPEG_MAX_SCANS);
-        err->status = OT_ERR_CORRUPT;
+    struct ot_jpeg_error *err = (struct ot_jpeg_error *)cinfo->err;
+    if (d->input_scan_number == err->last_scan || d->comps_in_scan <= 0) return;
+    err->last_scan = d->input_scan_number;
+    long long blocks = OT_JPEG_SCAN_OVERHEAD;
+    for (int i = 0; i < d->comps_in_scan && i < MAX_COMPS_IN_SCAN; i++) {
+        const jpeg_component_info *comp = d->cur_comp_info[i];
+        if (comp) blocks += (long long)comp->width_in_blocks * (long long)comp->height_in_blocks;
+    }
+    err->work += blocks;
+    if (err->max_work > 0 && err->work > err->max_work) {
+        snprintf(err->message, OT_MSG_LEN,
+                 "scan %d brings the work to %lld block-scans, over the budget of %lld (refused as a decoding bomb)",
+                 d->input_scan_number, err->work, err->max_work);
+        err->status = OT_ERR_LIMIT;
         longjmp(err->jump, 1);
     }
 }
@@ -136,6 +151,7 @@ ot_jpeg *ot_jpeg_open(const uint8_t *data, size_t size, int scale_eighths, int g
     j->err.pub.emit_message = ot_jpeg_emit_message;
     j->err.pub.output_message = ot_jpeg_output_message;
     j->err.allow_damaged = 1; /* header warnings are judged when decoding */
+    j->err.max_work = OT_JPEG_DEFAULT_MAX_WORK;
     if (setjmp(j->err.jump)) {
         *status = j->err.status ? j->err.status : OT_ERR_CORRUPT;
         ot_copy_message(message, j->err.message);
@@ -250,6 +266,12 @@ int ot_jpeg_decode(ot_jpeg *j, uint8_t *out, int allow_damaged, int *warnings, c
     return OT_OK;
 }
 
+void ot_jpeg_set_max_work(ot_jpeg *j, long long max_work) {
+    if (j) j->err.max_work = max_work;
+}
+
+long long ot_jpeg_work(const ot_jpeg *j) { return j ? j->err.work : 0; }
+
 void ot_jpeg_close(ot_jpeg *j) {
     if (!j) return;
     jpeg_destroy_decompress(&j->cinfo);
@@ -259,6 +281,10 @@ void ot_jpeg_close(ot_jpeg *j) {
 
 /* ------------------------------------------------------------------------------------------------- PNG */
 
+/* Bytes libpng may read after the last row to reach the end of the zlib stream; libpng reads IDAT in pieces
+ * of up to 8 KiB, so this allows two reads, far more than the few bytes an honest encoder leaves. */
+enum { OT_PNG_MAX_AFTER_ROWS = 16 * 1024 };
+
 struct ot_png {
     png_structp png;
     png_infop info;
@@ -266,6 +292,9 @@ struct ot_png {
     size_t size, offset;
     uint8_t *buffer;
     png_bytep *rows;
+    int reading_rows;   /* inside png_read_image */
+    size_t after_rows;  /* bytes read after the last row (libpng checking the end of the zlib stream) */
+    size_t consumed;    /* bytes handed to libpng (the work counter for tests) */
     char message[OT_MSG_LEN];
 };
 
@@ -279,9 +308,53 @@ static void ot_png_warning(png_structp png, png_const_charp msg) { (void)png; (v
 
 static void ot_png_read(png_structp png, png_bytep out, png_size_t length) {
     ot_png *p = (ot_png *)png_get_io_ptr(png);
+    if (p->reading_rows) {
+        /* After the last row libpng inflates whatever is left of the IDAT stream to check that it ends and
+         * that its checksum holds (png_read_finish_IDAT): a 16x16 image can carry gigabytes of deflate output
+         * there. An honest stream has a few bytes left (end of block, Adler-32), so the rest of the reading is
+         * capped; past the cap the file is refused. Non-interlaced: the row counter has reached the height;
+         * interlaced: the pass counter has passed the seventh pass. */
+        int interlaced = png_get_interlace_type(png, p->info) != PNG_INTERLACE_NONE;
+        if (interlaced ? png_get_current_pass_number(png) >= 7
+                       : png_get_current_row_number(png) >= png_get_image_height(png, p->info)) {
+            p->after_rows += length;
+            if (p->after_rows > OT_PNG_MAX_AFTER_ROWS)
+                png_error(png, "compressed image data goes on after the last row (refused as a decompression bomb)");
+        }
+    }
     if (length > p->size - p->offset) png_error(png, "file is truncated");
     memcpy(out, p->data + p->offset, length);
     p->offset += length;
+    p->consumed += length;
+}
+
+/* Checks every chunk's length against the bytes left before libpng sees it: libpng allocates a chunk's
+ * claimed length before reading it, so a 93-byte file claiming a 2 GiB tEXt cost 2 GB. Returns the end of
+ * IEND (libpng never needs more), or 0 with `message` set. */
+static size_t ot_png_prescan(const uint8_t *data, size_t size, char *message) {
+    size_t pos = 8;
+    while (pos < size) {
+        if (size - pos < 12) {
+            snprintf(message, OT_MSG_LEN, "truncated chunk header at offset %zu", pos);
+            return 0;
+        }
+        uint32_t length = (uint32_t)data[pos] << 24 | (uint32_t)data[pos + 1] << 16 | (uint32_t)data[pos + 2] << 8 |
+                          (uint32_t)data[pos + 3];
+        char type[5] = {0};
+        for (int i = 0; i < 4; i++) {
+            uint8_t c = data[pos + 4 + i];
+            type[i] = (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) ? (char)c : '?';
+        }
+        if (length > 0x7fffffffu || (size_t)length > size - pos - 12) {
+            snprintf(message, OT_MSG_LEN, "chunk %s at offset %zu claims %u bytes but only %zu remain", type, pos,
+                     length, size - pos - 12);
+            return 0;
+        }
+        pos += 12 + (size_t)length;
+        if (memcmp(data + pos - 12 - length + 4, "IEND", 4) == 0) return pos;
+    }
+    snprintf(message, OT_MSG_LEN, "file is truncated (no IEND chunk)");
+    return 0;
 }
 
 static void ot_png_destroy(ot_png *p) {
@@ -302,6 +375,16 @@ ot_png *ot_png_open(const uint8_t *data, size_t size, long max_pixels, ot_png_he
     }
     p->data = data;
     p->size = size;
+    if (size >= 8) {
+        size_t end = ot_png_prescan(data, size, p->message);
+        if (end == 0) {
+            *status = OT_ERR_CORRUPT;
+            ot_copy_message(message, p->message);
+            free(p);
+            return NULL;
+        }
+        p->size = end;
+    }
     p->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, p, ot_png_error, ot_png_warning);
     if (p->png) p->info = png_create_info_struct(p->png);
     if (!p->png || !p->info) {
@@ -321,6 +404,11 @@ ot_png *ot_png_open(const uint8_t *data, size_t size, long max_pixels, ot_png_he
     png_uint_32 side = max_pixels > 0 && max_pixels < 0x7fffffffL ? (png_uint_32)max_pixels : 0x7fffffffU;
     png_set_user_limits(p->png, side, side);
     png_set_chunk_malloc_max(p->png, 64u * 1024u * 1024u);
+    /* Chunks that never change the pixels we deliver are skipped unread by libpng: text (zTXt/iTXt inflate),
+     * EXIF (read separately, bounds-checked), ICC (no colour management here), palettes of suggestions. */
+    static const png_byte ignored[] = "tEXt\0zTXt\0iTXt\0eXIf\0tIME\0iCCP\0sPLT\0hIST\0";
+    png_set_keep_unknown_chunks(p->png, PNG_HANDLE_CHUNK_NEVER, ignored, (int)(sizeof ignored / 5));
+    png_set_keep_unknown_chunks(p->png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
     png_read_info(p->png, p->info);
 
     png_uint_32 w = 0, h = 0;
@@ -337,9 +425,10 @@ ot_png *ot_png_open(const uint8_t *data, size_t size, long max_pixels, ot_png_he
     return p;
 }
 
-int ot_png_decode(ot_png *p, uint8_t *out, char *message) {
+/* Sets up the transforms and reads every row into p->buffer (rows packed, 1-4 channels of 8 bits). */
+static int ot_png_read_rows(ot_png *p) {
     if (setjmp(png_jmpbuf(p->png))) {
-        ot_copy_message(message, p->message);
+        p->reading_rows = 0;
         return OT_ERR_CORRUPT;
     }
     png_structp png = p->png;
@@ -365,9 +454,21 @@ int ot_png_decode(ot_png *p, uint8_t *out, char *message) {
     p->rows = (png_bytep *)malloc(sizeof(png_bytep) * height);
     if (!p->buffer || !p->rows) png_error(png, "out of memory");
     for (size_t y = 0; y < height; y++) p->rows[y] = p->buffer + y * rowbytes;
+    p->reading_rows = 1;
     png_read_image(png, p->rows);
+    p->reading_rows = 0;
+    return OT_OK;
+}
 
+int ot_png_decode(ot_png *p, uint8_t *out, char *message) {
+    int status = ot_png_read_rows(p);
+    if (status != OT_OK) {
+        ot_copy_message(message, p->message);
+        return status;
+    }
     /* Composite alpha onto white: a transparent background shows as a white page, as in a viewer. */
+    const size_t width = png_get_image_width(p->png, p->info), height = png_get_image_height(p->png, p->info);
+    const size_t channels = png_get_channels(p->png, p->info);
     const size_t n = width * height;
     const uint8_t *src = p->buffer;
     switch (channels) {
@@ -389,10 +490,13 @@ int ot_png_decode(ot_png *p, uint8_t *out, char *message) {
         }
         break;
     default:
-        png_error(png, "unexpected channel count");
+        ot_copy_message(message, "unexpected channel count");
+        return OT_ERR_CORRUPT;
     }
     return OT_OK;
 }
+
+size_t ot_png_consumed(const ot_png *p) { return p ? p->consumed : 0; }
 
 void ot_png_close(ot_png *p) { ot_png_destroy(p); }
 
@@ -423,8 +527,8 @@ static void ot_png_write(png_structp png, png_bytep bytes, png_size_t length) {
 
 static void ot_png_flush(png_structp png) { (void)png; }
 
-int ot_png_encode(const uint8_t *pixels, int width, int height, int components, uint8_t **out, size_t *out_size,
-                  char *message) {
+int ot_png_encode(const uint8_t *pixels, int width, int height, int components, const uint8_t *exif,
+                  size_t exif_size, uint8_t **out, size_t *out_size, char *message) {
     struct ot_png_sink sink = {0};
     ot_png state;
     memset(&state, 0, sizeof state);
@@ -451,6 +555,7 @@ int ot_png_encode(const uint8_t *pixels, int width, int height, int components, 
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8,
                  components == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (exif && exif_size > 0 && exif_size < 65536) png_set_eXIf_1(png, info, (png_uint_32)exif_size, (png_bytep)exif);
     png_write_info(png, info);
     const size_t stride = (size_t)width * (size_t)components;
     for (int y = 0; y < height; y++) png_write_row(png, (png_const_bytep)(pixels + (size_t)y * stride));
@@ -553,4 +658,175 @@ void ot_retain_freed_buffers(void) {
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
 #endif
+}
+
+/* ------------------------------------------------------------------------------- JPEG working copies */
+
+struct ot_jpeg_transcoder {
+    struct jpeg_decompress_struct src;
+    struct jpeg_compress_struct dst;
+    struct ot_jpeg_error err; /* shared, as in jpegtran: either side's failure jumps to the same place */
+    struct jpeg_progress_mgr progress;
+    struct ot_jpeg_sink sink;
+    int src_created, dst_created;
+};
+
+int ot_jpeg_transcode(const uint8_t *data, size_t size, long max_memory, long long max_work, const uint8_t *app1,
+                      size_t app1_size, uint8_t **out, size_t *out_size, long long *work, char *message) {
+    *out = NULL;
+    *out_size = 0;
+    if (work) *work = 0;
+    struct ot_jpeg_transcoder *t = (struct ot_jpeg_transcoder *)calloc(1, sizeof *t);
+    if (!t) {
+        ot_copy_message(message, "out of memory");
+        return OT_ERR_MEMORY;
+    }
+    t->src.err = jpeg_std_error(&t->err.pub);
+    t->dst.err = &t->err.pub;
+    t->err.pub.error_exit = ot_jpeg_error_exit;
+    t->err.pub.emit_message = ot_jpeg_emit_message;
+    t->err.pub.output_message = ot_jpeg_output_message;
+    t->err.allow_damaged = 0; /* a damaged original is refused, never half-copied */
+    t->err.max_work = max_work;
+    if (setjmp(t->err.jump)) {
+        int status = t->err.status ? t->err.status : OT_ERR_CORRUPT;
+        ot_copy_message(message, t->err.message);
+        if (work) *work = t->err.work;
+        if (t->dst_created) jpeg_destroy_compress(&t->dst);
+        if (t->src_created) jpeg_destroy_decompress(&t->src);
+        free(t->sink.data);
+        free(t);
+        return status;
+    }
+    jpeg_create_decompress(&t->src);
+    t->src_created = 1;
+    if (max_memory > 0) t->src.mem->max_memory_to_use = max_memory;
+    t->progress.progress_monitor = ot_jpeg_progress;
+    t->src.progress = &t->progress;
+    jpeg_mem_src(&t->src, data, (unsigned long)size);
+    /* No jpeg_save_markers: libjpeg skips every APPn/COM segment unread, wherever it sits (before the frame,
+     * between progressive scans). Only the entropy-coded coefficients are carried over. */
+    jpeg_read_header(&t->src, TRUE);
+    if (t->src.data_precision != 8) {
+        t->err.status = OT_ERR_UNSUPPORTED;
+        snprintf(t->err.message, OT_MSG_LEN, "%d-bit JPEG is not supported", t->src.data_precision);
+        longjmp(t->err.jump, 1);
+    }
+    jvirt_barray_ptr *coefficients = jpeg_read_coefficients(&t->src);
+
+    jpeg_create_compress(&t->dst);
+    t->dst_created = 1;
+    t->sink.pub.init_destination = ot_jpeg_sink_init;
+    t->sink.pub.empty_output_buffer = ot_jpeg_sink_grow;
+    t->sink.pub.term_destination = ot_jpeg_sink_term;
+    t->dst.dest = &t->sink.pub;
+    /* Frame, quantisation tables and colour space as in the original; JFIF/Adobe markers are written by
+     * libjpeg from those parameters, Huffman tables are its standard ones. */
+    jpeg_copy_critical_parameters(&t->src, &t->dst);
+    t->dst.optimize_coding = FALSE; /* one pass: optimised tables cost a second pass over every block */
+    jpeg_write_coefficients(&t->dst, coefficients);
+    if (app1 && app1_size > 0 && app1_size <= 65533) jpeg_write_marker(&t->dst, JPEG_APP0 + 1, app1, (unsigned)app1_size);
+    jpeg_finish_compress(&t->dst);
+    jpeg_finish_decompress(&t->src);
+
+    *out_size = t->sink.capacity - t->sink.pub.free_in_buffer;
+    *out = t->sink.data;
+    if (work) *work = t->err.work;
+    int status = OT_OK;
+    if (t->err.damage_warnings > 0) { /* only reachable with allow_damaged set; kept for safety */
+        ot_copy_message(message, t->err.message);
+        free(t->sink.data);
+        *out = NULL;
+        *out_size = 0;
+        status = OT_ERR_DAMAGED;
+    }
+    jpeg_destroy_compress(&t->dst);
+    jpeg_destroy_decompress(&t->src);
+    free(t);
+    return status;
+}
+
+/* ------------------------------------------------------------------------------------ memory budget */
+
+#include <pthread.h>
+
+struct ot_budget {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    long long limit, used, peak, waits;
+};
+
+ot_budget *ot_budget_create(long long bytes) {
+    ot_budget *b = (ot_budget *)calloc(1, sizeof *b);
+    if (!b) return NULL;
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->freed, NULL);
+    b->limit = bytes > 0 ? bytes : 0;
+    return b;
+}
+
+void ot_budget_destroy(ot_budget *b) {
+    if (!b) return;
+    pthread_cond_destroy(&b->freed);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
+}
+
+int ot_budget_acquire(ot_budget *b, long long bytes) {
+    if (!b) return 1;
+    if (bytes < 0) bytes = 0;
+    pthread_mutex_lock(&b->lock);
+    if (b->limit > 0 && bytes > b->limit) {
+        pthread_mutex_unlock(&b->lock);
+        return 0;
+    }
+    while (b->limit > 0 && b->used + bytes > b->limit) {
+        b->waits++;
+        pthread_cond_wait(&b->freed, &b->lock);
+    }
+    b->used += bytes;
+    if (b->used > b->peak) b->peak = b->used;
+    pthread_mutex_unlock(&b->lock);
+    return 1;
+}
+
+void ot_budget_release(ot_budget *b, long long bytes) {
+    if (!b) return;
+    if (bytes < 0) bytes = 0;
+    pthread_mutex_lock(&b->lock);
+    b->used -= bytes;
+    if (b->used < 0) b->used = 0;
+    pthread_cond_broadcast(&b->freed);
+    pthread_mutex_unlock(&b->lock);
+}
+
+void ot_budget_stats(ot_budget *b, long long *limit, long long *used, long long *peak, long long *waits) {
+    if (!b) return;
+    pthread_mutex_lock(&b->lock);
+    if (limit) *limit = b->limit;
+    if (used) *used = b->used;
+    if (peak) *peak = b->peak;
+    if (waits) *waits = b->waits;
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* ------------------------------------------------------------------------------------------ inflating */
+
+#include <zlib.h>
+
+int ot_inflate_bounded(const uint8_t *in, size_t in_size, uint8_t *out, size_t out_capacity, size_t *out_size) {
+    *out_size = 0;
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    if (inflateInit(&s) != Z_OK) return OT_ERR_MEMORY;
+    s.next_in = (Bytef *)in;
+    s.avail_in = in_size > 0x7fffffffu ? 0x7fffffffu : (uInt)in_size;
+    s.next_out = out;
+    s.avail_out = out_capacity > 0x7fffffffu ? 0x7fffffffu : (uInt)out_capacity;
+    int rc = inflate(&s, Z_FINISH);
+    *out_size = (size_t)s.total_out;
+    int full = s.avail_out == 0;
+    inflateEnd(&s);
+    if (rc == Z_STREAM_END) return OT_OK;
+    return full ? OT_ERR_LIMIT : OT_ERR_CORRUPT;
 }

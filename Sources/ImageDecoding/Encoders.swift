@@ -3,10 +3,13 @@ import ImageCore
 
 /// Writes rasters as PNG through libpng (thumbnails for evidence sheets and dossiers).
 public enum PNGEncoder {
-    /// The PNG bytes of `raster`.
-    public static func encode(_ raster: Raster) throws(DecodeError) -> [UInt8] {
-        try encodedBytes(raster, format: "PNG", failure: .corrupt) { px, out, size, msg in
-            ot_png_encode(px, Int32(raster.width), Int32(raster.height), Int32(raster.channels), out, size, msg)
+    /// The PNG bytes of `raster`, with an `eXIf` chunk holding `exif` (TIFF bytes) when given.
+    public static func encode(_ raster: Raster, exif: [UInt8] = []) throws(DecodeError) -> [UInt8] {
+        try exif.withUnsafeBufferPointer { tiff throws(DecodeError) in
+            try encodedBytes(raster, format: "PNG", failure: .corrupt) { px, out, size, msg in
+                ot_png_encode(px, Int32(raster.width), Int32(raster.height), Int32(raster.channels), tiff.baseAddress,
+                              tiff.count, out, size, msg)
+            }
         }
     }
 }

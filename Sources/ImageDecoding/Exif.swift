@@ -69,6 +69,21 @@ public struct ExifSummary: Sendable, Equatable {
         return summary
     }
 
+    /// The smallest TIFF block that carries an orientation: one IFD with the single tag 0x0112 (big-endian).
+    /// The tip-photo working copy carries this and nothing else, so it shows as the tipster saw it.
+    public static func orientationOnlyTIFF(_ orientation: Int) -> [UInt8] {
+        let o = UInt8(clamping: (1...8).contains(orientation) ? orientation : 1)
+        return [0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,  // "MM", 42, IFD0 at 8
+                0x00, 0x01,  // one entry
+                0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, o, 0x00, 0x00,  // Orientation SHORT 1 = o
+                0x00, 0x00, 0x00, 0x00]  // no next IFD
+    }
+
+    /// The JPEG APP1 payload (`Exif\0\0` + TIFF) for `orientationOnlyTIFF`.
+    public static func orientationOnlyAPP1(_ orientation: Int) -> [UInt8] {
+        [0x45, 0x78, 0x69, 0x66, 0x00, 0x00] + orientationOnlyTIFF(orientation)
+    }
+
     /// Finds and parses the EXIF block of a JPEG (APP1 `Exif\0\0`) or PNG (`eXIf` chunk).
     public static func read(from bytes: [UInt8]) -> ExifSummary {
         switch ImageFormat.sniff(bytes) {

@@ -55,6 +55,18 @@ public struct DecodeOptions: Sendable, Equatable {
     public var lumaOnly: Bool
     /// Return the pixels of a truncated or garbled JPEG instead of a `damaged` error.
     public var allowDamaged: Bool
+    /// JPEG work budget in block-scans (each scan costs the 8×8 blocks it covers plus 4096): bounds the CPU a
+    /// progressive file with many scans can take, whatever its size. The default passes a 100-megapixel
+    /// progressive photo with room to spare.
+    public var maxWork: Int = Int(OT_JPEG_DEFAULT_MAX_WORK)
+    /// The memory budget this decode shares with others (e.g. all workers of a batch); nil = none.
+    public var memoryBudget: DecodeBudget?
+
+    public static func == (a: DecodeOptions, b: DecodeOptions) -> Bool {
+        a.maxPixels == b.maxPixels && a.maxCodecMemory == b.maxCodecMemory && a.scale == b.scale
+            && a.minShortSide == b.minShortSide && a.lumaOnly == b.lumaOnly && a.allowDamaged == b.allowDamaged
+            && a.maxWork == b.maxWork && a.memoryBudget === b.memoryBudget
+    }
 
     /// The defaults: 100 MP, 1 GiB codec memory, full resolution RGB, damaged files refused.
     public init(maxPixels: Int = 100_000_000, maxCodecMemory: Int = 1 << 30, scale: DCTScale = .full,
@@ -100,20 +112,22 @@ public enum ImageDecoder {
         switch try decodableFormat(bytes) {
         case .jpeg:
             // libjpeg reads straight from the array's storage, so the whole decode stays inside this scope.
-            let (raster, header, scale, warnings) = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
+            let (raster, header, scale, warnings, work) = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
                 try decodeJPEG(buf, options)
             }
-            return DecodedImage(raster: raster, info: jpegInfo(header, bytes), scale: scale, warnings: warnings)
+            return DecodedImage(raster: raster, info: jpegInfo(header, bytes), scale: scale, warnings: warnings, work: work)
         default:
-            let (raster, header) = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in try decodePNG(buf, options) }
-            return DecodedImage(raster: raster, info: pngInfo(header, bytes), scale: .full, warnings: 0)
+            let (raster, header, work) = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
+                try decodePNG(buf, options)
+            }
+            return DecodedImage(raster: raster, info: pngInfo(header, bytes), scale: .full, warnings: 0, work: work)
         }
     }
 
     // MARK: - JPEG
 
     private static func decodeJPEG(_ bytes: UnsafeBufferPointer<UInt8>, _ options: DecodeOptions)
-        throws(DecodeError) -> (Raster, ot_jpeg_header, DCTScale, Int)
+        throws(DecodeError) -> (Raster, ot_jpeg_header, DCTScale, Int, Int)
     {
         // Read the header once at full scale to check the limit and choose the scale.
         let (probe, full) = try openJPEG(bytes, scale: .full, lumaOnly: false, maxMemory: options.maxCodecMemory)
@@ -125,15 +139,22 @@ public enum ImageDecoder {
         }
         let (handle, header) = try openJPEG(bytes, scale: scale, lumaOnly: options.lumaOnly, maxMemory: options.maxCodecMemory)
         defer { ot_jpeg_close(handle) }
+        ot_jpeg_set_max_work(handle, Int64(options.maxWork))
         let w = Int(header.output_width), h = Int(header.output_height), c = Int(header.output_components)
+        // The raster, plus libjpeg's whole-image coefficient buffer (2 bytes a coefficient) for progressive files.
+        let stored = Int(full.image_width) * Int(full.image_height) * Int(full.components)
         var warnings: Int32 = 0
         var status: Int32 = 0
         var message = MessageBuffer()
-        let pixels = try allocate(count: w * h * c) { buffer in
-            status = message.withPointer { ot_jpeg_decode(handle, buffer, options.allowDamaged ? 1 : 0, &warnings, $0) }
+        let estimate = w * h * c + (full.progressive != 0 ? 2 * stored : stored / 8)
+        let pixels = try DecodeBudget.holding(options.memoryBudget, estimate) { () throws(DecodeError) in
+            try allocate(count: w * h * c) { buffer in
+                status = message.withPointer { ot_jpeg_decode(handle, buffer, options.allowDamaged ? 1 : 0, &warnings, $0) }
+            }
         }
         if status != Int32(OT_OK) { throw error(status, message.string, format: "JPEG") }
-        return (Raster(width: w, height: h, channels: c, pixels: pixels), header, scale, Int(warnings))
+        return (Raster(width: w, height: h, channels: c, pixels: pixels), header, scale, Int(warnings),
+                Int(ot_jpeg_work(handle)))
     }
 
     /// Opens a JPEG reading from `bytes`, which must stay valid until `ot_jpeg_close`.
@@ -168,7 +189,7 @@ public enum ImageDecoder {
     // MARK: - PNG
 
     private static func decodePNG(_ bytes: UnsafeBufferPointer<UInt8>, _ options: DecodeOptions)
-        throws(DecodeError) -> (Raster, ot_png_header)
+        throws(DecodeError) -> (Raster, ot_png_header, Int)
     {
         let (handle, header) = try openPNG(bytes, maxPixels: options.maxPixels)
         defer { ot_png_close(handle) }
@@ -176,11 +197,14 @@ public enum ImageDecoder {
         try checkPixels(w, h, options.maxPixels)
         var status: Int32 = 0
         var message = MessageBuffer()
-        let pixels = try allocate(count: w * h * c) { buffer in
-            status = message.withPointer { ot_png_decode(handle, buffer, $0) }
+        // The raster, plus libpng's row buffer (up to 4 channels before compositing).
+        let pixels = try DecodeBudget.holding(options.memoryBudget, w * h * (c + 4)) { () throws(DecodeError) in
+            try allocate(count: w * h * c) { buffer in
+                status = message.withPointer { ot_png_decode(handle, buffer, $0) }
+            }
         }
         if status != Int32(OT_OK) { throw error(status, message.string, format: "PNG") }
-        return (Raster(width: w, height: h, channels: c, pixels: pixels), header)
+        return (Raster(width: w, height: h, channels: c, pixels: pixels), header, Int(ot_png_consumed(handle)))
     }
 
     /// Opens a PNG reading from `bytes`, which must stay valid until `ot_png_close`.
@@ -250,9 +274,10 @@ public enum ImageDecoder {
         }
     }
 
-    private static func error(_ status: Int32, _ message: String, format: String) -> DecodeError {
+    static func error(_ status: Int32, _ message: String, format: String) -> DecodeError {
         let reason = message.isEmpty ? "\(format) decoder failed" : "\(format): \(message)"
         switch status {
+        case Int32(OT_ERR_LIMIT): return DecodeError(.tooLarge, reason)
         case Int32(OT_ERR_UNSUPPORTED): return DecodeError(.unsupported, reason)
         case Int32(OT_ERR_MEMORY): return DecodeError(.memory, reason)
         case Int32(OT_ERR_DAMAGED): return DecodeError(.damaged, reason)

@@ -30,6 +30,8 @@ public struct DecodedImage: Sendable {
     public var scale: DCTScale
     /// libjpeg warnings seen while decoding (damaged data is an error unless allowed).
     public var warnings: Int
+    /// The work the decode cost: JPEG block-scans (see `DecodeOptions.maxWork`), PNG bytes read.
+    public var work: Int = 0
 
     /// The stored orientation as a value (`.up` when absent or out of range).
     public var orientation: Orientation { Orientation(rawValue: info.orientation) ?? .up }

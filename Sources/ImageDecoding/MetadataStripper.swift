@@ -1,69 +1,135 @@
-/// Removes metadata that could identify a tipster or their device from JPEG and PNG bytes, losslessly.
+import CImageCodecs
+import ImageCore
+
+/// Makes the stored working copy of a tip photo, by construction rather than by deletion.
 ///
-/// Tip photos are evidence: the original's SHA-256 is kept, but the stored working copy must not carry
-/// EXIF (GPS, serial numbers, owner names), XMP, IPTC/Photoshop or comments. The image data itself (JPEG
-/// entropy-coded scans, PNG IDAT) is copied byte for byte, so the working copy decodes to exactly the
-/// same pixels. Kept: what decoding needs (JFIF APP0, Adobe APP14 colour transform, ICC profile, PNG
-/// colour and transparency chunks). EXIF orientation goes with EXIF, so callers record it separately.
+/// Tip photos are evidence: the original's SHA-256 is kept, but the stored copy must not carry anything that
+/// could identify a tipster or their device (EXIF GPS and serial numbers, XMP, IPTC, comments, maker notes,
+/// thumbnails, a second image after the end of the first). Deleting known segments from a copy of the
+/// original missed what sat where the deleter did not look (after EOI, between progressive scans, after a
+/// stray byte, PNG chunks after IEND). So the copy is written from scratch from what the pixels need:
+///
+/// - JPEG: libjpeg-turbo's lossless transcoding (`jpeg_read_coefficients` / `jpeg_write_coefficients`, what
+///   `jpegtran -copy none` does). The quantised DCT coefficients are carried over, so the copy
+///   decodes to exactly the original's pixels; the only markers are those libjpeg writes (JFIF or Adobe,
+///   tables, frame, scans).
+/// - PNG (and any other decodable format): a new PNG of the decoded pixels (8-bit grey or RGB, alpha
+///   composited onto white as the decoder delivers it), which decodes to the same pixels.
+///
+/// What the tipster saw is kept: a non-default EXIF orientation is written back as a minimal EXIF block with
+/// the Orientation tag only (JPEG APP1 / PNG eXIf), so the pixels stay untouched (a lossless JPEG rotation
+/// would have to trim partial blocks at the edges) and viewers, sheets and dossiers show the photo upright.
+/// ICC profiles are dropped: objtrace applies no colour management, pixel values and hashes do not depend on
+/// them, and a profile can carry device make/model and free text; the cost is that a wide-gamut (Display P3)
+/// photo is shown as sRGB, slightly less saturated.
 public enum MetadataStripper {
-    /// What was in the original and what was removed.
+    /// What was in the original.
     public struct Report: Sendable, Equatable {
-        /// EXIF facts of the original (GPS and device serial flags, orientation).
+        /// EXIF facts of the original: orientation as decoders see it; GPS and serial flags from anywhere
+        /// in the file (see `MetadataScan`).
         public var exif: ExifSummary
-        /// Names of the removed segments/chunks, e.g. `APP1`, `COM`, `tEXt`.
+        /// Names of the original's metadata segments/chunks, e.g. `APP1`, `COM`, `tEXt` (JPEG: those before
+        /// the first scan), plus `trailing-data` when bytes follow a PNG's IEND; none of them is in the copy.
         public var removed: [String]
     }
 
-    /// The stripped bytes and a report; bytes of other formats are refused.
-    public static func strip(_ bytes: [UInt8]) throws(DecodeError) -> (bytes: [UInt8], report: Report) {
-        let exif = ExifSummary.read(from: bytes)
+    /// Decodes `bytes` and returns the working copy and a report; undecodable bytes are refused.
+    public static func strip(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions())
+        throws(DecodeError) -> (bytes: [UInt8], report: Report)
+    {
+        let decoded = try ImageDecoder.decode(bytes, options: fullResolution(options))
+        return try workingCopy(bytes, decoded: decoded, options: options)
+    }
+
+    /// The working copy of `bytes`, whose full-resolution decode is `decoded` (decoded again when it was
+    /// scaled or luma-only). Formats without a transcoder of their own get the PNG of their pixels.
+    public static func workingCopy(_ bytes: [UInt8], decoded: DecodedImage, options: DecodeOptions = DecodeOptions())
+        throws(DecodeError) -> (bytes: [UInt8], report: Report)
+    {
+        let full = fullResolution(options)
+        let image = options == full ? decoded : try ImageDecoder.decode(bytes, options: full)
+        let report = self.report(bytes)
+        let orientation = image.info.orientation
+        switch image.info.format {
+        case .jpeg:
+            // The coefficients are the original's, so the pixels are too; checked, because a file libjpeg reads
+            // in a way the transcoded markers do not reproduce (e.g. CMYK without an Adobe marker) would
+            // otherwise change colour silently. A file that decodes but cannot be re-encoded as it stands (a
+            // garbled scan with coefficients out of the encoder's range) also gets the copy of its pixels.
+            if let copy = try? transcodeJPEG(bytes, orientation: orientation, options: full),
+               let again = try? ImageDecoder.decode(copy, options: full), again.raster == image.raster,
+               again.info.orientation == orientation
+            {
+                return (copy, report)
+            }
+            return (try pixelCopy(image.raster, orientation: orientation), report)
+        default:
+            return (try pixelCopy(image.raster, orientation: orientation), report)
+        }
+    }
+
+    /// A PNG of `raster` with only the orientation as metadata.
+    public static func pixelCopy(_ raster: Raster, orientation: Int) throws(DecodeError) -> [UInt8] {
+        try PNGEncoder.encode(raster, exif: orientation == 1 ? [] : ExifSummary.orientationOnlyTIFF(orientation))
+    }
+
+    /// The JPEG working copy through libjpeg-turbo's coefficient transcoding (see `ot_jpeg_transcode`).
+    public static func transcodeJPEG(_ bytes: [UInt8], orientation: Int, options: DecodeOptions = DecodeOptions())
+        throws(DecodeError) -> [UInt8]
+    {
+        let app1 = orientation == 1 ? [] : ExifSummary.orientationOnlyAPP1(orientation)
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size = 0
+        var work: Int64 = 0
+        var message = [CChar](repeating: 0, count: Int(OT_MSG_LEN))
+        let status = bytes.withUnsafeBufferPointer { src in
+            app1.withUnsafeBufferPointer { marker in
+                message.withUnsafeMutableBufferPointer { msg in
+                    ot_jpeg_transcode(src.baseAddress, src.count, options.maxCodecMemory, Int64(options.maxWork),
+                                      marker.baseAddress, marker.count, &out, &size, &work, msg.baseAddress)
+                }
+            }
+        }
+        defer { ot_free(out) }
+        guard status == Int32(OT_OK), let out else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw ImageDecoder.error(status, text.isEmpty ? "transcoding failed" : "transcoding: \(text)", format: "JPEG")
+        }
+        return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+
+    private static func fullResolution(_ options: DecodeOptions) -> DecodeOptions {
+        var full = options
+        full.scale = .full
+        full.minShortSide = nil
+        full.lumaOnly = false
+        full.allowDamaged = false
+        return full
+    }
+
+    private static func report(_ bytes: [UInt8]) -> Report {
+        let found = MetadataScan.scan(bytes)
+        var exif = ExifSummary.read(from: bytes)
+        exif.hasGPS = exif.hasGPS || found.hasGPS
+        exif.hasDeviceSerial = exif.hasDeviceSerial || found.hasDeviceSerial
+        var removed: [String] = []
         switch ImageFormat.sniff(bytes) {
-        case .jpeg: return stripJPEG(bytes, exif)
-        case .png: return stripPNG(bytes, exif)
-        case let other: throw DecodeError(.unsupportedFormat, "cannot strip metadata from \(other.rawValue)")
-        }
-    }
-
-    /// JPEG markers kept: APP0 (JFIF/JFXX), APP2 (ICC profile), APP14 (Adobe colour transform) and every
-    /// non-APP marker except COM. Everything from SOS on is copied unchanged.
-    private static func stripJPEG(_ bytes: [UInt8], _ exif: ExifSummary) -> ([UInt8], Report) {
-        var out: [UInt8] = [0xFF, 0xD8]
-        var removed: [String] = []
-        var end = 2
-        for segment in JPEGSegments(bytes) {
-            end = segment.range.upperBound
-            let m = segment.marker
-            let isApp = (0xE0...0xEF).contains(m)
-            let keep = !(m == 0xFE || (isApp && m != 0xE0 && m != 0xE2 && m != 0xEE))
-            if keep {
-                out += bytes[segment.range]
-            } else {
-                removed.append(m == 0xFE ? "COM" : "APP\(m - 0xE0)")
+        case .jpeg:
+            for segment in JPEGSegments(bytes) where segment.marker == 0xFE || (0xE0...0xEF).contains(segment.marker) {
+                removed.append(segment.marker == 0xFE ? "COM" : "APP\(segment.marker - 0xE0)")
             }
-        }
-        // Fill bytes between segments are dropped; the scan data and everything after are kept verbatim.
-        while end < bytes.count, bytes[end] == 0xFF, end + 1 < bytes.count, bytes[end + 1] == 0xFF { end += 1 }
-        out += bytes[end...]
-        return (out, Report(exif: exif, removed: removed))
-    }
-
-    /// PNG chunks removed: textual (tEXt, zTXt, iTXt), EXIF (eXIf), time stamp (tIME) and any unknown
-    /// ancillary chunk (lower-case first letter) that is not a known colour/transparency chunk.
-    private static func stripPNG(_ bytes: [UInt8], _ exif: ExifSummary) -> ([UInt8], Report) {
-        let keptAncillary: Set<String> = ["tRNS", "gAMA", "cHRM", "sRGB", "iCCP", "sBIT", "bKGD", "pHYs", "PLTE"]
-        var out = Array(bytes.prefix(8))
-        var removed: [String] = []
-        var end = 8
-        for chunk in PNGChunks(bytes) {
-            end = chunk.range.upperBound
-            let critical = chunk.type.first?.isUppercase ?? false
-            if critical || keptAncillary.contains(chunk.type) {
-                out += bytes[chunk.range]
-            } else {
+        case .png:
+            let keep: Set<String> = ["IHDR", "PLTE", "IDAT", "IEND"]
+            var end = 8
+            for chunk in PNGChunks(bytes) where !keep.contains(chunk.type) {
                 removed.append(chunk.type)
+                end = chunk.range.upperBound
             }
+            for chunk in PNGChunks(bytes) { end = max(end, chunk.range.upperBound) }
+            if end < bytes.count { removed.append("trailing-data") }
+        default:
+            break
         }
-        if end < bytes.count { out += bytes[end...] }  // trailing bytes after IEND or a damaged tail: keep as is
-        return (out, Report(exif: exif, removed: removed))
+        return Report(exif: exif, removed: removed)
     }
 }

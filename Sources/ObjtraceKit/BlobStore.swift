@@ -10,7 +10,8 @@ public func sha256Hex(_ bytes: [UInt8]) -> String {
 ///
 /// Files are written to a temporary name, synced and renamed before the database transaction that refers
 /// to them commits, so an interrupted command leaves at worst an unreferenced file, never a row pointing
-/// at a missing or half-written one. Writing the same content twice is a no-op.
+/// at a missing or half-written one. Writing the same content twice is a no-op. Blobs hold tip photos and
+/// the store holds opted-in contacts, so folders are created 0700 and files 0600 whatever the umask.
 public struct BlobStore: Sendable {
     /// The root folder.
     public let root: URL
@@ -33,10 +34,14 @@ public struct BlobStore: Sendable {
         let target = url(for: digest)
         let fm = FileManager.default
         if fm.fileExists(atPath: target.path) { return digest }
-        try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try StoreFiles.makePrivateDirectory(root)
+        try StoreFiles.makePrivateDirectory(target.deletingLastPathComponent())
         let temp = target.deletingLastPathComponent().appendingPathComponent(".\(digest).\(UUID().uuidString).tmp")
         let data = Data(bytes)
-        guard fm.createFile(atPath: temp.path, contents: nil) else { throw InputError("io: cannot create \(temp.path)") }
+        guard fm.createFile(atPath: temp.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw InputError("io: cannot create \(temp.path)")
+        }
+        chmod(temp.path, 0o600)
         let handle = try FileHandle(forWritingTo: temp)
         try handle.write(contentsOf: data)
         try handle.synchronize()

@@ -36,7 +36,7 @@ public final class CaseService {
 
     /// Opens the store at `path`; commands other than `init` require an up-to-date schema.
     public init(path: String, requireSchema: Bool = true, durability: CaseStore.Durability = .full) throws {
-        store = try CaseStore(path: path, durability: durability)
+        store = try StoreFiles.openPrivately(databasePath: path) { try CaseStore(path: path, durability: durability) }
         blobs = BlobStore(forDatabaseAt: path)
         catalogue = CatalogueIndex(store: store, blobs: blobs)
         ranking = CandidateRanking(store: store)

@@ -26,6 +26,12 @@ public struct HashJob: Sendable {
     public var format: Format
     /// Worker threads.
     public var jobs: Int
+    /// Bytes all workers' decodes may hold at once (see `DecodeBudget`), unless the hasher's options carry a
+    /// budget already: `--jobs N` on large images waits for memory instead of multiplying it.
+    public var memoryBudget: Int = HashJob.defaultMemoryBudget
+
+    /// 2 GiB: a 100-megapixel progressive JPEG's estimate is about 0.9 GB, so one always fits.
+    public static let defaultMemoryBudget = 2 << 30
 
     /// A job.
     public init(hasher: ImageHasher, format: Format = .jsonl, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) {
@@ -49,7 +55,9 @@ public struct HashJob: Sendable {
         if entries.count > 1 { DecoderMemory.retainFreedBuffers() }
         if format == .csv { emit("path,algo,hex,quality") }
         var hashed = 0, failed = 0
-        let hasher = self.hasher
+        var budgeted = self.hasher
+        if budgeted.decodeOptions.memoryBudget == nil { budgeted.decodeOptions.memoryBudget = DecodeBudget(bytes: memoryBudget) }
+        let hasher = budgeted
         orderedParallelMap(entries, jobs: jobs, transform: { entry -> (String, Outcome) in
             switch entry {
             case .unreadable(let path, let reason): return (path, .failed(reason))
@@ -114,12 +122,37 @@ public struct HashJob: Sendable {
     }
 }
 
-/// RFC 4180 field quoting.
+/// RFC 4180 field quoting, with control and bidirectional-formatting characters made visible.
 public enum CSV {
-    /// Quotes a field when it contains a comma, quote or line break.
+    /// Quotes a field when it contains a comma or quote. A field with control characters (C0 including line
+    /// breaks, DEL, C1) or bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9), which would reorder or hide
+    /// what an analyst sees in a terminal or spreadsheet, is written with `\u{XXXX}` escapes instead, and its
+    /// backslashes doubled so the escapes stay unambiguous.
     public static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        var s = s
+        if s.unicodeScalars.contains(where: isUnsafe) {
+            var escaped = ""
+            for scalar in s.unicodeScalars {
+                if scalar == "\\" {
+                    escaped += "\\\\"
+                } else if isUnsafe(scalar) {
+                    escaped += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                } else {
+                    escaped.unicodeScalars.append(scalar)
+                }
+            }
+            s = escaped
+        }
+        guard s.contains(where: { $0 == "," || $0 == "\"" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Control and bidirectional-formatting scalars.
+    static func isUnsafe(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
     }
 
     /// Splits one CSV line into fields (quoted fields may contain commas and doubled quotes).

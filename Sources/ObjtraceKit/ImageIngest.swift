@@ -58,7 +58,8 @@ extension MatchHashes {
 public struct IngestedImage: Sendable {
     /// SHA-256 of the bytes exactly as received (evidence integrity).
     public var originalSHA256: String
-    /// The bytes stored: metadata-stripped working copy (tips) or the original (catalogue crops).
+    /// The bytes stored: the working copy made by construction (tips, see `MetadataStripper`) or the
+    /// original (catalogue crops).
     public var storedBytes: [UInt8]
     /// SHA-256 of `storedBytes`.
     public var storedSHA256: String
@@ -75,13 +76,14 @@ public struct IngestedImage: Sendable {
 
     /// Decodes, optionally strips metadata, and hashes `bytes`.
     ///
-    /// With `stripMetadata`, the stored copy loses EXIF/XMP/IPTC/comments; its orientation is taken from
-    /// the original's EXIF before stripping, so the hashes still describe what a person sees.
+    /// With `stripMetadata`, the stored copy is written anew from the image data (JPEG coefficients or PNG
+    /// pixels) with only the orientation as metadata, so it decodes to the same pixels and shows the same
+    /// way; the GPS/serial flags describe the whole original.
     public static func prepare(_ bytes: [UInt8], stripMetadata: Bool, options: DecodeOptions = DecodeOptions())
         throws(DecodeError) -> IngestedImage
     {
         let decoded = try ImageDecoder.decode(bytes, options: options)
-        let stripped = stripMetadata ? try MetadataStripper.strip(bytes) : nil
+        let stripped = stripMetadata ? try MetadataStripper.workingCopy(bytes, decoded: decoded, options: options) : nil
         let stored = stripped?.bytes ?? bytes
         let upright = decoded.upright()
         return IngestedImage(originalSHA256: sha256Hex(bytes), storedBytes: stored, storedSHA256: sha256Hex(stored),

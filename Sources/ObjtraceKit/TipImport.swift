@@ -85,7 +85,7 @@ public enum TipImport {
             lineNumber += 1
             let lineBytes = Array(rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine)
             if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            let lineSHA = try SHA256Hex(sha256Hex(lineBytes))
+            let lineSHA = try SHA256Hex(ImportLineKey.digest(lineBytes, folder: base))
             if let previous = done[lineSHA], previous.outcome != .rejected {
                 summary.skipped += 1
                 continue
@@ -98,44 +98,9 @@ public enum TipImport {
         return summary
     }
 
-    /// Parses one line into a tip input, resolving photo paths against `base`.
+    /// Parses one line into a tip input, resolving photo paths inside `base` (see `ImportLineFields`).
     public static func parse(_ bytes: [UInt8], base: URL) throws -> CaseService.TipInput {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)), let dict = object as? [String: Any] else {
-            throw InputError("not a JSON object")
-        }
-        let known: Set<String> = ["received", "channel", "language", "text", "brand", "product", "shop", "country", "city",
-                                  "url", "contact", "object", "photos"]
-        if let unknown = dict.keys.sorted().first(where: { !known.contains($0) }) {
-            // Refuse rather than silently drop: an unknown field may be identifying data (name, IP, device).
-            throw InputError("unknown field '\(unknown)' (tipsters' identities are never stored)")
-        }
-        func string(_ key: String) throws -> String? {
-            guard let v = dict[key], !(v is NSNull) else { return nil }
-            guard let s = v as? String else { throw InputError("field '\(key)' must be a string") }
-            return s
-        }
-        var input = CaseService.TipInput()
-        input.channel = .import
-        if let day = try string("received") { input.receivedOn = try DayDate(iso: day) }
-        if let channel = try string("channel") {
-            guard let c = TipChannel(rawValue: channel) else { throw InputError("unknown channel '\(channel)'") }
-            input.channel = c
-        }
-        input.language = try string("language") ?? "und"
-        input.text = try string("text") ?? ""
-        input.brand = try string("brand")
-        input.product = try string("product")
-        input.shop = try string("shop")
-        input.country = try string("country")
-        input.city = try string("city")
-        input.url = try string("url")
-        input.contact = try string("contact")
-        input.object = try string("object")
-        if let photos = dict["photos"] {
-            guard let list = photos as? [String] else { throw InputError("field 'photos' must be a list of paths") }
-            input.photos = list.map { $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).path }
-        }
-        return input
+        do { return try ImportLineFields.parse(bytes).tipInput(folder: base) } catch let e as ImportLineError { throw InputError(e.reason) }
     }
 }
 

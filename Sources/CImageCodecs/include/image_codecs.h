@@ -21,8 +21,16 @@ enum {
     OT_ERR_CORRUPT = 1,      /* the codec rejected the data */
     OT_ERR_UNSUPPORTED = 2,  /* valid but unsupported (e.g. 12-bit JPEG) */
     OT_ERR_MEMORY = 3,       /* the memory cap was hit or allocation failed */
-    OT_ERR_DAMAGED = 4       /* decoded with warnings (e.g. truncated data), and damaged output not allowed */
+    OT_ERR_DAMAGED = 4,      /* decoded with warnings (e.g. truncated data), and damaged output not allowed */
+    OT_ERR_LIMIT = 5         /* the work budget was spent (a decoding bomb) */
 };
+
+/*
+ * JPEG work is counted in block-scans: each scan costs the 8x8 blocks of the components it covers plus a fixed
+ * 4096 (so many tiny scans also add up). A 100-megapixel 4:4:4 progressive photo with libjpeg's default script
+ * costs about 26 million; 499 scans over 10000x10000 grey would cost 780 million.
+ */
+enum { OT_JPEG_DEFAULT_MAX_WORK = 64 * 1024 * 1024 };
 
 enum { OT_MSG_LEN = 200 };
 
@@ -59,7 +67,25 @@ ot_jpeg *ot_jpeg_open(const uint8_t *data, size_t size, int scale_eighths, int g
  */
 int ot_jpeg_decode(ot_jpeg *jpeg, uint8_t *out, int allow_damaged, int *warnings, char *message);
 
+/* Sets the work budget in block-scans (0 = none; OT_JPEG_DEFAULT_MAX_WORK after open). */
+void ot_jpeg_set_max_work(ot_jpeg *jpeg, long long max_work);
+
+/* Work counted so far (block-scans). */
+long long ot_jpeg_work(const ot_jpeg *jpeg);
+
 void ot_jpeg_close(ot_jpeg *jpeg);
+
+/*
+ * The tip-photo working copy of a JPEG, by construction (what `jpegtran -copy none` does): the
+ * quantised DCT coefficients are read with jpeg_read_coefficients and written into a new file whose only
+ * markers are those libjpeg writes from the frame parameters (SOI, JFIF or Adobe, DQT, SOF, DHT, SOS, EOI),
+ * plus `app1` (an APP1 payload, e.g. a minimal EXIF carrying only the orientation) when given. Nothing else
+ * of the original survives: no APPn or COM wherever it sat, no data after the end of image. The pixels decode
+ * identically. A damaged original (any libjpeg damage warning) is refused. `work` receives the block-scans
+ * spent; `max_work` bounds them (0 = none). On success *out is freed with ot_free.
+ */
+int ot_jpeg_transcode(const uint8_t *data, size_t size, long max_memory, long long max_work, const uint8_t *app1,
+                      size_t app1_size, uint8_t **out, size_t *out_size, long long *work, char *message);
 
 /* PNG colour types after libpng's IHDR (PNG_COLOR_TYPE_*). */
 typedef struct ot_png_header {
@@ -73,7 +99,11 @@ typedef struct ot_png_header {
 
 typedef struct ot_png ot_png;
 
-/* Reads the PNG signature and header (NULL on error, with `status` and `message` set). */
+/*
+ * Reads the PNG signature and header (NULL on error, with `status` and `message` set). Every chunk length is
+ * checked against the bytes left before libpng sees the data, and libpng never reads past IEND. Text, EXIF,
+ * ICC and other chunks that do not change the delivered pixels are skipped unread.
+ */
 ot_png *ot_png_open(const uint8_t *data, size_t size, long max_pixels, ot_png_header *header, int *status,
                     char *message);
 
@@ -83,14 +113,20 @@ ot_png *ot_png_open(const uint8_t *data, size_t size, long max_pixels, ot_png_he
  */
 int ot_png_decode(ot_png *png, uint8_t *out, char *message);
 
+/*
+ * Bytes handed to libpng so far (the work counter of resource tests). Decoding stops reading once every row
+ * is delivered, so a zlib stream that goes on inflating after the image (an IDAT bomb) costs nothing.
+ */
+size_t ot_png_consumed(const ot_png *png);
+
 void ot_png_close(ot_png *png);
 
 /*
- * Encodes 8-bit grey (components 1) or RGB (components 3) pixels as a PNG in memory. On success returns
- * OT_OK and sets *out (free with ot_free) and *out_size.
+ * Encodes 8-bit grey (components 1) or RGB (components 3) pixels as a PNG in memory, with an eXIf chunk of
+ * `exif` (TIFF bytes) when given. On success returns OT_OK and sets *out (free with ot_free) and *out_size.
  */
-int ot_png_encode(const uint8_t *pixels, int width, int height, int components, uint8_t **out, size_t *out_size,
-                  char *message);
+int ot_png_encode(const uint8_t *pixels, int width, int height, int components, const uint8_t *exif,
+                  size_t exif_size, uint8_t **out, size_t *out_size, char *message);
 
 /*
  * Encodes 8-bit grey (components 1) or RGB (components 3) pixels as a baseline JPEG (4:2:0 for RGB, libjpeg's
@@ -104,6 +140,31 @@ int ot_jpeg_encode(const uint8_t *pixels, int width, int height, int components,
  * each file does not pay for fresh zeroed pages again. No-op off glibc.
  */
 void ot_retain_freed_buffers(void);
+
+/*
+ * A budget of decoder memory in bytes shared by threads (the workers of `--jobs N`): a decode reserves its
+ * estimate before allocating and waits while others hold the budget; an estimate alone over the limit is
+ * refused (acquire returns 0). A NULL budget admits everything.
+ */
+typedef struct ot_budget ot_budget;
+ot_budget *ot_budget_create(long long bytes);
+void ot_budget_destroy(ot_budget *budget);
+int ot_budget_acquire(ot_budget *budget, long long bytes);
+void ot_budget_release(ot_budget *budget, long long bytes);
+void ot_budget_stats(ot_budget *budget, long long *limit, long long *used, long long *peak, long long *waits);
+
+/*
+ * For resource tests: runs one JPEG or PNG decode through these shims (pixel limit `max_pixels`) in a forked
+ * child and returns the growth of the child's peak resident set in KiB (getrusage ru_maxrss minus the RSS at
+ * fork), or -1 if the child could not run. `status` receives the decode status, `work` its work counter.
+ */
+long ot_probe_decode_rss_kib(const uint8_t *data, size_t size, long max_pixels, int *status, long long *work);
+
+/*
+ * Inflates a zlib stream into `out` (at most `out_capacity` bytes; *out_size receives what was written, also on
+ * failure). OT_OK at the end of the stream, OT_ERR_LIMIT when `out` filled first, OT_ERR_CORRUPT otherwise.
+ */
+int ot_inflate_bounded(const uint8_t *in, size_t in_size, uint8_t *out, size_t out_capacity, size_t *out_size);
 
 /* Frees memory returned by the encoders. */
 void ot_free(void *p);

@@ -1,0 +1,36 @@
+import Foundation
+import ImageDecoding
+import Testing
+
+/// Every input a fuzzer found (Tests/Fuzz/regressions, see Scripts/fuzz.sh), replayed with the fuzz targets'
+/// property: decoding either succeeds or throws a typed error, and a decodable image has a working copy that
+/// decodes to the same pixels and orientation and carries no GPS or serial metadata.
+@Suite("Fuzz findings stay fixed")
+struct FuzzRegressionTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz/regressions")
+
+    static let images: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { !$0.hasPrefix("importline-") && !$0.hasPrefix(".") && $0 != "README.md" }.sorted()
+    }()
+
+    @Test("The regression folder is there") func present() { #expect(!Self.images.isEmpty) }
+
+    @Test("Each finding decodes or is refused, and its working copy keeps the pixels", arguments: images)
+    func replay(_ name: String) throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent(name)))
+        _ = ExifSummary.read(from: bytes)
+        _ = MetadataScan.scan(bytes)
+        _ = try? ImageDecoder.inspect(bytes)
+        var options = DecodeOptions(maxPixels: 4 << 20, maxCodecMemory: 256 << 20)
+        options.maxWork = 8 << 20
+        guard let decoded = try? ImageDecoder.decode(bytes, options: options) else { return }
+        let (copy, _) = try MetadataStripper.workingCopy(bytes, decoded: decoded, options: options)
+        let again = try ImageDecoder.decode(copy, options: options)
+        #expect(again.raster == decoded.raster)
+        #expect(again.info.orientation == decoded.info.orientation)
+        let left = MetadataScan.scan(copy)
+        #expect(!left.hasGPS && !left.hasDeviceSerial)
+    }
+}
