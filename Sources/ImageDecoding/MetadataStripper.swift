@@ -20,6 +20,7 @@ public enum MetadataStripper {
         switch ImageFormat.sniff(bytes) {
         case .jpeg: return stripJPEG(bytes, exif)
         case .png: return stripPNG(bytes, exif)
+        case let extra where ExtraFormats.handles(extra): return try ExtraFormats.workingCopy(bytes)  // HEIF/WebP/GIF: PNG re-encode
         case let other: throw DecodeError(.unsupportedFormat, "cannot strip metadata from \(other.rawValue)")
         }
     }
