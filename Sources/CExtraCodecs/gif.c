@@ -33,8 +33,12 @@ static size_t otx_gif_skip_blocks(const uint8_t *d, size_t size, size_t pos) {
 otx_gif *otx_gif_open(const uint8_t *d, size_t size, int max_frames, otx_header *header, int *status,
                       char *message) {
     memset(header, 0, sizeof *header);
-    if (size < 13 || memcmp(d, "GIF8", 4) != 0 || (d[4] != '7' && d[4] != '9') || d[5] != 'a') {
+    if (size < 6 || memcmp(d, "GIF8", 4) != 0 || (d[4] != '7' && d[4] != '9') || d[5] != 'a') {
         otx_fail(status, message, OTX_ERR_CORRUPT, "not a GIF87a/GIF89a header");
+        return NULL;
+    }
+    if (size < 13) {
+        otx_fail(status, message, OTX_ERR_DAMAGED, "truncated in the logical screen descriptor");
         return NULL;
     }
     otx_gif *g = (otx_gif *)calloc(1, sizeof *g);
