@@ -18,7 +18,9 @@ import ImageCore
 ///
 /// Limits, all checked before any pixel memory is allocated: `DecodeOptions.maxPixels` on the delivered size
 /// (and on a GIF's first frame rectangle, which is its LZW work); `maxFrames` on animations (counted by a
-/// bounded walk over the chunks/blocks, no decoding); libheif's own image-size security limit while parsing.
+/// bounded walk over the chunks/blocks, no decoding); libheif's own image-size security limit while parsing;
+/// for GIF, the first frame's LZW code stream is walked with giflib's code-width rule to bound the table resets
+/// giflib would do (a stream of clear codes costs giflib 16 KiB of stores each and yields no pixel).
 public enum ExtraFormats {
     /// Animations with more frames than this are refused (`too-large`) before anything is decoded: no real
     /// photo has them, and libwebp's demuxer keeps a record per frame.

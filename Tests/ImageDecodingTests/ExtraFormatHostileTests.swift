@@ -23,14 +23,20 @@ private let maxPeakGrowth = 512 << 20
 private let maxCPUSeconds = 5.0
 
 /// Decodes `bytes`, returning the error (nil when it decoded) and checking the work and memory bounds.
+/// With `report`, prints one line: the outcome, thread CPU and peak-RSS growth (the numbers in the README).
 @discardableResult
-private func decodeBounded(_ bytes: [UInt8], _ label: String, options: DecodeOptions = DecodeOptions()) -> DecodeError? {
+private func decodeBounded(_ bytes: [UInt8], _ label: String, options: DecodeOptions = DecodeOptions(),
+                           report: Bool = false) -> DecodeError? {
     let rss = peakRSS(), cpu = threadCPU()
     var failure: DecodeError?
     do { _ = try ImageDecoder.decode(bytes, options: options) } catch { failure = error }
     let spent = threadCPU() - cpu, grown = peakRSS() - rss
     #expect(spent < maxCPUSeconds, "\(label): \(spent) s of CPU")
     #expect(grown < maxPeakGrowth, "\(label): peak RSS grew by \(grown >> 20) MiB")
+    if report {
+        let outcome = failure.map(\.description) ?? "decoded"
+        print("[hostile] \(label) (\(bytes.count) bytes): \(outcome); CPU \(String(format: "%.3f", spent)) s, peak RSS +\(grown >> 20) MiB")
+    }
     return failure
 }
 
@@ -121,7 +127,7 @@ struct ExtraFormatHostileTests {
         let boxes = boxOffsets(bytes, "ispe")
         #expect(!boxes.isEmpty)
         for at in boxes { bytes.replaceSubrange((at + 8)..<(at + 16), with: be32(65535) + be32(65535)) }
-        let error = decodeBounded(bytes, "ispe 65535²")
+        let error = decodeBounded(bytes, "ispe 65535²", report: true)
         #expect(error?.kind == .tooLarge || error?.kind == .corrupt, "\(String(describing: error))")
         #expect((try? ImageDecoder.inspect(bytes)) == nil || (try? ImageDecoder.inspect(bytes))?.width == 65535)
     }
@@ -143,7 +149,7 @@ struct ExtraFormatHostileTests {
             if patchISPE {
                 for at in boxOffsets(bytes, "ispe") { bytes.replaceSubrange((at + 8)..<(at + 16), with: be32(65535) + be32(65535)) }
             }
-            let error = decodeBounded(bytes, "grid 256² tiles, ispe patched: \(patchISPE)")
+            let error = decodeBounded(bytes, "grid 256² tiles, ispe patched: \(patchISPE)", report: true)
             #expect(error != nil)
         }
     }
@@ -152,7 +158,7 @@ struct ExtraFormatHostileTests {
     func webpManyFrames() {
         let bytes = animatedWebP(frames: 100_000)
         #expect(bytes.count > 4_000_000)
-        let error = decodeBounded(bytes, "WebP 100,000 frames")
+        let error = decodeBounded(bytes, "WebP 100,000 frames", report: true)
         #expect(error?.kind == .tooLarge, "\(String(describing: error))")
         let few = animatedWebP(frames: 3)
         #expect(decodeBounded(few, "WebP 3 frames") == nil)
@@ -162,7 +168,7 @@ struct ExtraFormatHostileTests {
     @Test("animated GIF with 100,000 frames: too-large, counted without decoding")
     func gifManyFrames() {
         let bytes = gif(screen: (1, 1), frame: (1, 1), frames: 100_000)
-        let error = decodeBounded(bytes, "GIF 100,000 frames")
+        let error = decodeBounded(bytes, "GIF 100,000 frames", report: true)
         #expect(error?.kind == .tooLarge, "\(String(describing: error))")
         let few = gif(screen: (1, 1), frame: (1, 1), frames: 3)
         let image = try? ImageDecoder.decode(few)
@@ -173,19 +179,27 @@ struct ExtraFormatHostileTests {
     @Test("GIF LZW bombs: huge declared frames refused before allocation; endless clear codes end in an error")
     func gifBombs() {
         // 65535² declared on the screen and the frame, with a few bytes of LZW: refused on the header.
-        let huge = decodeBounded(gif(screen: (65535, 65535), frame: (65535, 65535), frames: 1), "GIF 65535²")
+        let huge = decodeBounded(gif(screen: (65535, 65535), frame: (65535, 65535), frames: 1), "GIF 65535²", report: true)
         #expect(huge?.kind == .tooLarge)
         // A small screen but a huge first frame (its LZW work): refused too.
-        let wide = decodeBounded(gif(screen: (16, 16), frame: (65535, 65535), frames: 1), "GIF frame 65535²")
+        let wide = decodeBounded(gif(screen: (16, 16), frame: (65535, 65535), frames: 1), "GIF frame 65535²", report: true)
         #expect(wide?.kind == .tooLarge)
         // 16 MP within the limit but LZW data for one pixel: an error once the data runs out.
-        let short = decodeBounded(gif(screen: (4000, 4000), frame: (4000, 4000), frames: 1), "GIF 4000² short data")
+        let short = decodeBounded(gif(screen: (4000, 4000), frame: (4000, 4000), frames: 1), "GIF 4000² short data", report: true)
         #expect(short?.kind == .damaged || short?.kind == .corrupt, "\(String(describing: short))")
-        // 1 MB of clear codes (3-bit codes 4, 4, 4, …): no pixels ever come out; the work is bounded by the data.
-        var flood: [UInt8] = []
-        for _ in 0..<4000 { flood += [255] + Array(repeating: [0x24, 0x49, 0x92] as [UInt8], count: 85).flatMap { $0 } }
-        let clear = decodeBounded(gif(screen: (100, 100), frame: (100, 100), frames: 1, lzw: flood + [0]), "GIF clear-code flood")
-        #expect(clear != nil)
+        // Clear codes only (3-bit codes 4, 4, 4, …): no pixel ever comes out, and giflib empties its 4096-entry
+        // table on each. 1 MB of them (2.7 million clears, over a second of giflib's CPU) is refused before
+        // decoding by the code-stream walk; 30 KB under a 2000² frame is within the work bound, so giflib runs
+        // through it and reports the defect.
+        func flood(_ blocks: Int) -> [UInt8] {
+            var data: [UInt8] = []
+            for _ in 0..<blocks { data += [255] + Array(repeating: [0x24, 0x49, 0x92] as [UInt8], count: 85).flatMap { $0 } }
+            return data + [0]
+        }
+        let bomb = decodeBounded(gif(screen: (100, 100), frame: (100, 100), frames: 1, lzw: flood(4000)), "GIF clear-code flood 1 MB", report: true)
+        #expect(bomb?.kind == .tooLarge, "\(String(describing: bomb))")
+        let within = decodeBounded(gif(screen: (2000, 2000), frame: (2000, 2000), frames: 1, lzw: flood(120)), "GIF clear-code flood 30 KB", report: true)
+        #expect(within?.kind == .damaged || within?.kind == .corrupt, "\(String(describing: within))")
     }
 
     @Test("a pixel limit applies to animation canvases too")
