@@ -154,7 +154,7 @@ size_t otx_heif_metadata(otx_heif *h, int kind, int index, uint8_t *out, size_t 
         if (!otx_heif_is_kind(h, ids[i], kind)) continue;
         if (seen++ != index) continue;
         size_t size = heif_image_handle_get_metadata_size(h->handle, ids[i]);
-        if (size == 0 || size > capacity) return 0;
+        if (size == 0 || !out || size > capacity) return size;
         struct heif_error e = heif_image_handle_get_metadata(h->handle, ids[i], out);
         return e.code == heif_error_Ok ? size : 0;
     }

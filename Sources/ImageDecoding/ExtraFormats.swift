@@ -208,10 +208,12 @@ public enum ExtraFormats {
                 defer { otx_heif_close(h) }
                 for kind in [Int32(0), 1] {
                     for index in 0..<otx_heif_metadata_count(h, kind) {
-                        var block = [UInt8](repeating: 0, count: maxMetadataBytes)
-                        let size = block.withUnsafeMutableBufferPointer { otx_heif_metadata(h, kind, index, $0.baseAddress, $0.count) }
-                        guard size > 0 else { continue }
-                        let data = block[..<size]
+                        let size = otx_heif_metadata(h, kind, index, nil, 0)
+                        guard size > 0, size <= maxMetadataBytes else { continue }
+                        var block = [UInt8](repeating: 0, count: size)
+                        guard block.withUnsafeMutableBufferPointer({ otx_heif_metadata(h, kind, index, $0.baseAddress, $0.count) }) == size
+                        else { continue }
+                        let data = block[...]
                         if kind == 0 {
                             found.append("Exif")
                             // A HEIF Exif item starts with the 4-byte offset of the TIFF header after it.

@@ -59,8 +59,8 @@ int otx_heif_decode(otx_heif *heif, uint8_t *out, char *message);
 int otx_heif_metadata_count(otx_heif *heif, int kind);
 
 /*
- * Copies metadata block `index` of `kind` into `out` (capacity `capacity`); returns its size, or 0 when it is
- * absent, larger than `capacity` or unreadable. Exif blocks start with libheif's 4-byte TIFF header offset.
+ * The size of metadata block `index` of `kind` (0 when absent or unreadable); the block is copied into `out`
+ * only when `out` is not NULL and the size fits `capacity`. Exif blocks start with a 4-byte TIFF header offset.
  */
 size_t otx_heif_metadata(otx_heif *heif, int kind, int index, uint8_t *out, size_t capacity);
 
