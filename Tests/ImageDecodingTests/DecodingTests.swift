@@ -171,9 +171,9 @@ struct LimitTests {
                 #expect(error.kind == .unsupportedFormat)
             }
         }
-        // GIF is decoded now: a GIF signature over garbage is a corrupt GIF, not an unknown format.
+        // GIF is decoded now: a GIF signature cut inside its header is a damaged GIF, not an unknown format.
         do { _ = try ImageDecoder.decode(Array("GIF89a....".utf8)); Issue.record("decoded garbage") } catch {
-            #expect(error.kind == .corrupt)
+            #expect(error.kind == .damaged)
         }
     }
 
