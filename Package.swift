@@ -30,6 +30,12 @@ let package = Package(
             name: "CImageCodecs",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
         ),
+        // C shims over Debian's libheif (HEIC/HEIF), libwebp + libwebpdemux (WebP) and giflib (GIF): errors through
+        // the shim, header and frame count before any pixel allocation, first frame only.
+        .target(
+            name: "CExtraCodecs",
+            linkerSettings: [.linkedLibrary("heif"), .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("gif")]
+        ),
         // Hardware popcount Hamming kernels with runtime CPU dispatch (target_clones), no unsafeFlags.
         .target(name: "CHammingKernel"),
         // Pillow's fixed-point resampling passes with runtime CPU dispatch (32-bit vector multiplies).
@@ -40,7 +46,7 @@ let package = Package(
         // Pure: the pixel raster and orientation transforms shared by decoding and hashing.
         .target(name: "ImageCore", swiftSettings: swiftSettings),
         // Bytes -> raster through the C codecs; EXIF orientation; limits; typed errors.
-        .target(name: "ImageDecoding", dependencies: ["CImageCodecs", "ImageCore"], swiftSettings: swiftSettings),
+        .target(name: "ImageDecoding", dependencies: ["CImageCodecs", "CExtraCodecs", "ImageCore"], swiftSettings: swiftSettings),
         // Pure: PDQ and imagehash-compatible hashes, bit-exact with the references.
         .target(name: "PerceptualHash", dependencies: ["ImageCore", "CResampleKernel"], swiftSettings: swiftSettings),
         // Pure: Hamming indexes, thresholds, claim normalisation, candidate ranking.
@@ -79,8 +85,8 @@ let package = Package(
 
         .testTarget(
             name: "ImageDecodingTests",
-            dependencies: ["ImageDecoding", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["pixel-checksums.tsv", "make-pixel-checksums.py"],
+            dependencies: ["ImageDecoding", "PerceptualHash", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["pixel-checksums.tsv", "make-pixel-checksums.py", "ExtraFormats", "extra-formats.tsv", "make-extra-format-files.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

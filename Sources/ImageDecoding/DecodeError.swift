@@ -4,7 +4,7 @@
 public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The broad class of failure, stable for scripts.
     public enum Kind: String, Sendable {
-        /// Not an image format objtrace reads (GIF, WebP, TIFF, …, or not an image at all).
+        /// Not an image format objtrace reads (TIFF, BMP, AVIF, …, or not an image at all).
         case unsupportedFormat = "unsupported-format"
         /// A readable format with a feature objtrace does not decode (e.g. 12-bit JPEG).
         case unsupported

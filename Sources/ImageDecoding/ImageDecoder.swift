@@ -90,6 +90,8 @@ public enum ImageDecoder {
     /// Reads header facts only (no pixel memory).
     public static func inspect(_ bytes: [UInt8]) throws(DecodeError) -> ImageInfo {
         switch try decodableFormat(bytes) {
+        case let format where ExtraFormats.handles(format):  // HEIF, WebP, GIF: ExtraFormats.swift
+            return try ExtraFormats.inspect(bytes, format: format)
         case .jpeg:
             let header = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
                 let (handle, header) = try openJPEG(buf, scale: .full, lumaOnly: false, maxMemory: DecodeOptions().maxCodecMemory)
@@ -110,6 +112,8 @@ public enum ImageDecoder {
     /// Decodes to the stored-orientation raster, honouring `options`' limits.
     public static func decode(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws(DecodeError) -> DecodedImage {
         switch try decodableFormat(bytes) {
+        case let format where ExtraFormats.handles(format):  // HEIF, WebP, GIF: ExtraFormats.swift
+            return try ExtraFormats.decode(bytes, format: format, options: options)
         case .jpeg:
             // libjpeg reads straight from the array's storage, so the whole decode stays inside this scope.
             let (raster, header, scale, warnings, work) = try bytes.withUnsafeBufferPointer { buf throws(DecodeError) in
@@ -242,13 +246,14 @@ public enum ImageDecoder {
         let format = ImageFormat.sniff(bytes)
         switch format {
         case .jpeg, .png: return format
+        case let extra where ExtraFormats.handles(extra): return format
         case .unknown where nearPNGSignature(bytes):
             // Most of the PNG signature is there: a damaged PNG (e.g. a text-mode transfer rewrote CR/LF).
             throw DecodeError(.corrupt, "PNG signature is damaged (was the file transferred in text mode?)")
         case .unknown:
-            throw DecodeError(.unsupportedFormat, bytes.isEmpty ? "empty file" : "not a recognised image (no JPEG or PNG signature)")
+            throw DecodeError(.unsupportedFormat, bytes.isEmpty ? "empty file" : "not a recognised image (no JPEG, PNG, HEIF, WebP or GIF signature)")
         default:
-            throw DecodeError(.unsupportedFormat, "\(format.rawValue.uppercased()) is not supported (JPEG and PNG are)")
+            throw DecodeError(.unsupportedFormat, "\(format.rawValue.uppercased()) is not supported (JPEG, PNG, HEIF, WebP and GIF are)")
         }
     }
 

@@ -5,7 +5,7 @@ public enum ImageFormat: String, Sendable, Codable {
     case unknown
 
     /// Whether objtrace decodes this format.
-    public var isDecodable: Bool { self == .jpeg || self == .png }
+    public var isDecodable: Bool { self == .jpeg || self == .png || ExtraFormats.handles(self) }
 
     /// Recognises a format from its magic bytes.
     public static func sniff<C: Collection<UInt8>>(_ bytes: C) -> ImageFormat where C.Index == Int {
@@ -21,7 +21,9 @@ public enum ImageFormat: String, Sendable, Codable {
         if has(Array("BM".utf8)) { return .bmp }
         if has(Array("ftyp".utf8), at: 4) {
             let brand = b.count >= 12 ? String(decoding: b[8..<12], as: UTF8.self) : ""
-            return brand.hasPrefix("avi") ? .avif : .heif
+            if brand.hasPrefix("avi") { return .avif }
+            // HEIF still-image brands only: an ISO-BMFF video (isom, mp42, qt) is not an image.
+            return ["heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "mif2"].contains(brand) ? .heif : .unknown
         }
         if has([0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20]) || has([0xFF, 0x4F, 0xFF, 0x51]) { return .jpeg2000 }
         if has([0xFF, 0x0A]) || has([0x00, 0x00, 0x00, 0x0C, 0x4A, 0x58, 0x4C, 0x20]) { return .jpegxl }

@@ -18,6 +18,8 @@ public struct ImageInfo: Sendable, Equatable, Codable {
     public var hasAlpha: Bool
     /// Progressive JPEG or interlaced (Adam7) PNG.
     public var progressive: Bool
+    /// Frames in the file (animated WebP/GIF; 1 for stills). Only the first is decoded.
+    public var frames: Int = 1
 }
 
 /// Pixels as decoded, with the header facts that produced them.

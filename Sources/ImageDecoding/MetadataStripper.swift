@@ -127,6 +127,12 @@ public enum MetadataStripper {
             }
             for chunk in PNGChunks(bytes) { end = max(end, chunk.range.upperBound) }
             if end < bytes.count { removed.append("trailing-data") }
+        case let extra where ExtraFormats.handles(extra):
+            // HEIF Exif/XMP items, WebP EXIF/XMP chunks, GIF comments: flags from the container's own metadata.
+            let found = ExtraFormats.metadata(bytes, format: extra)
+            exif.hasGPS = exif.hasGPS || found.exif.hasGPS
+            exif.hasDeviceSerial = exif.hasDeviceSerial || found.exif.hasDeviceSerial
+            removed += found.found
         default:
             break
         }

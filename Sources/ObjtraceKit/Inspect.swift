@@ -28,6 +28,7 @@ public enum InspectJob {
                     line.add("bitDepth", info.bitDepth)
                     line.add("hasAlpha", info.hasAlpha)
                     line.add("progressive", info.progressive)
+                    line.add("frames", info.frames)
                     ok += 1
                 } catch let error as InputError {
                     line.add("error", error.message)

@@ -14,7 +14,7 @@ private func expectation(format: String, notes: String, file: String) -> Expecta
     if notes.contains("must be REJECTED") { return .rejected(.corrupt) }
     if notes.contains("PARTIAL_DECODE") { return .rejected(.damaged) }
     if notes.contains("12-bit") { return .rejected(.unsupported) }
-    if !["JPEG", "PNG"].contains(format) { return .rejected(.unsupportedFormat) }
+    if !["JPEG", "PNG", "WEBP", "GIF"].contains(format) { return .rejected(.unsupportedFormat) }
     return .decodes
 }
 
@@ -166,10 +166,14 @@ struct LimitTests {
     func sniffing() {
         #expect(ImageFormat.sniff(Array("GIF89a....".utf8)) == .gif)
         #expect(ImageFormat.sniff([0xFF, 0xD8, 0xFF, 0xE0]) == .jpeg)
-        for data in [[UInt8](), Array("hello world".utf8), Array("GIF89a....".utf8)] {
+        for data in [[UInt8](), Array("hello world".utf8), [0x49, 0x49, 0x2A, 0x00, 0, 0, 0, 0]] {
             do { _ = try ImageDecoder.decode(data); Issue.record("decoded garbage") } catch {
                 #expect(error.kind == .unsupportedFormat)
             }
+        }
+        // GIF is decoded now: a GIF signature cut inside its header is a damaged GIF, not an unknown format.
+        do { _ = try ImageDecoder.decode(Array("GIF89a....".utf8)); Issue.record("decoded garbage") } catch {
+            #expect(error.kind == .damaged)
         }
     }
 
