@@ -10,6 +10,8 @@ enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "case work tables, audit log, import progress, banks, auto-match results, settings",
                   sql: v1 + v1Matches),
+        Migration(version: 2, name: "audit covers case rows; no INSERT OR REPLACE over audit rows or reviews",
+                  sql: v2AuditIntegrity),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
