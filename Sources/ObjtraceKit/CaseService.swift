@@ -130,8 +130,12 @@ public final class CaseService {
                 throw InputError("\(path): \(error)")
             }
         }
+        let today = DayDate(daysSince1970: Int64(Date().timeIntervalSince1970 / 86_400))
+        if let day = input.receivedOn, day.daysSince1970 > today.daysSince1970 + 1 {  // + 1: time zones ahead of UTC
+            throw InputError("received: \(day) is in the future (today is \(today), UTC)")
+        }
         let submission = try TipSubmission(
-            receivedOn: input.receivedOn ?? DayDate(daysSince1970: Int64(Date().timeIntervalSince1970 / 86_400)),
+            receivedOn: input.receivedOn ?? today,
             channel: input.channel, language: input.language, text: input.text,
             claims: TipClaims(brand: input.brand, product: input.product, shop: input.shop, country: input.country,
                               city: input.city, url: input.url),

@@ -60,7 +60,14 @@ public enum InputFiles {
 
     /// Reads a whole file, refusing files over `maxBytes` without reading them.
     public static func read(_ path: String, maxBytes: Int = defaultMaxBytes) throws(InputError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputError("io: cannot open file") }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            throw InputError("io: \(path) is a folder, not a file")
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw InputError("io: cannot open \(path): \(exists ? "permission denied" : "no such file")")
+        }
         defer { try? handle.close() }
         let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
         if size > maxBytes { throw InputError("too-large: file is \(size) bytes, over the limit of \(maxBytes)") }
