@@ -367,10 +367,10 @@ public struct EvidenceSheet: Sendable, Hashable {
 }
 
 /// Geometry for overlays.
-enum SheetGeometry {
+package enum SheetGeometry {
     /// The polygon clipped to the image rectangle [0, width] × [0, height] (Sutherland–Hodgman): a region
     /// estimated partly outside the photo is drawn only where the photo is.
-    static func clip(_ polygon: [SheetPoint], width: Double, height: Double) -> [SheetPoint] {
+    package static func clip(_ polygon: [SheetPoint], width: Double, height: Double) -> [SheetPoint] {
         let edges: [(inside: (SheetPoint) -> Bool, cross: (SheetPoint, SheetPoint) -> SheetPoint)] = [
             ({ $0.x >= 0 }, { a, b in SheetPoint(x: 0, y: a.y + (b.y - a.y) * (0 - a.x) / (b.x - a.x)) }),
             ({ $0.x <= width }, { a, b in SheetPoint(x: width, y: a.y + (b.y - a.y) * (width - a.x) / (b.x - a.x)) }),
@@ -398,9 +398,9 @@ enum SheetGeometry {
 }
 
 /// HTML text helpers.
-enum SheetHTML {
+package enum SheetHTML {
     /// Escapes the five characters that matter in text and attribute values.
-    static func escape(_ s: String) -> String {
+    package static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for c in s.unicodeScalars {
@@ -418,7 +418,7 @@ enum SheetHTML {
 
     /// Percent-encodes a relative path segment by segment; `:` is encoded too, so a path can never turn into
     /// a URL with a scheme, and a leading `/` is dropped so it stays beside the page.
-    static func relativeURL(_ path: String) -> String {
+    package static func relativeURL(_ path: String) -> String {
         var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
         allowed.insert(charactersIn: "!$'()*+,;=@")
         var trimmed = Substring(path)
