@@ -42,9 +42,24 @@ func caseCommand(_ body: () throws -> Void) throws {
     } catch let error as ExitCode {
         throw error
     } catch {
-        report("objtrace: \(describe(error))")
+        report("objtrace: \(cliMessage(error))")
         throw ExitCode(1)
     }
+}
+
+/// One line for an error: library errors as they describe themselves; Foundation file errors as
+/// `io: PATH: reason` (never an `NSCocoaErrorDomain` dump).
+func cliMessage(_ error: any Error) -> String {
+    let ns = error as NSError
+    guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return describe(error) }
+    let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+    var reason = ns.localizedDescription
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        reason = String(cString: strerror(Int32(underlying.code)))
+    } else if ns.domain == NSPOSIXErrorDomain {
+        reason = String(cString: strerror(Int32(ns.code)))
+    }
+    return "io: " + (path.map { "\($0): " } ?? "") + reason
 }
 
 func printLines(_ lines: [String]) { for l in lines { emit(l) } }
@@ -414,9 +429,12 @@ struct CandidateCommand: ParsableCommand {
             try caseCommand {
                 let store = try options.open().store
                 let analyst = try options.analystID()
-                var c = try store.candidate(CandidateID(id))
-                if c.state == .proposed { c = try store.corroborateCandidate(c.id, by: analyst, reason: reason) }
-                c = try store.confirmCandidate(c.id, by: analyst, reason: reason)
+                // One transaction: a refused confirmation must not leave the candidate corroborated.
+                let c = try store.database.transaction {
+                    var c = try store.candidate(CandidateID(id))
+                    if c.state == .proposed { c = try store.corroborateCandidate(c.id, by: analyst, reason: reason) }
+                    return try store.confirmCandidate(c.id, by: analyst, reason: reason)
+                }
                 emit("candidate \(c.id): \(c.state.rawValue) (\(c.hypothesis))")
             }
         }

@@ -39,6 +39,24 @@ struct CLI {
     /// The store path used by `run` unless the arguments name one.
     var store: String { dir.appendingPathComponent("case.sqlite").path }
 
+    /// Runs another program (e.g. `script` for a terminal) in the scratch folder.
+    func runProgram(_ path: String, _ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = dir
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                   err: String(decoding: errData, as: UTF8.self))
+    }
+
     /// Runs objtrace with `arguments` (cwd = the scratch folder, `OBJTRACE_STORE` = `store`, no analyst set).
     @discardableResult
     func run(_ arguments: [String], analyst: String? = nil, environment: [String: String] = [:]) throws -> Run {

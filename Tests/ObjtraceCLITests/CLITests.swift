@@ -90,6 +90,20 @@ struct CLITests {
         #expect(ok.status == 0 && ok.outLines.count == 3, "\(ok)")
     }
 
+    /// On a terminal (a pseudo-terminal from `script`), the bar is erased before any other line is printed.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func progressBarIsErasedBeforeOtherLines() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let exe = try #require(CLI.executable).path
+        let command = "\(exe) hash \(CLI.sample("objects")) /nonexistent.jpg \(CLI.sample("tips"))"
+        let r = try cli.runProgram("/usr/bin/script", ["-q", "-c", command, "/dev/null"])
+        #expect(r.out.contains("ETA"), "the bar was drawn: \(r.out)")
+        #expect(r.out.contains("/nonexistent.jpg"))
+        #expect(r.out.firstMatch(of: #/ETA \d+:\d\d\{/#) == nil, "a line was printed onto the bar: \(r.out)")
+        #expect(r.out.contains("ETA 0:00\r\u{1B}[K") || r.out.contains("\r\u{1B}[K{"))
+    }
+
     // MARK: - init
 
     @Test func initWithoutAnalystLeavesNoFileAndASecondInitSaysTheVersion() throws {
@@ -121,6 +135,23 @@ struct CLITests {
         let folder = try cli.run(["tip", "submit", "--photo", cli.dir.path, "--text", "t"], analyst: "alice")
         #expect(folder.status == 1)
         #expect(folder.err.contains("is a folder") && !folder.err.contains("too-large"), "\(folder.err)")
+    }
+
+    @Test func fileSystemErrorsNameThePathWithoutFoundationDumps() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try #require(try cli.run(["init"], analyst: "alice").status == 0)
+        try #require(try cli.run(["object", "add", "--code", "TAO-2026-001", "--title", "T", "--category", "packaging", "--question", "Q",
+                                  CLI.sample("objects/grocery_iconic_Oatly-Oat-Milk.jpg")], analyst: "alice").status == 0)
+        let file = cli.dir.appendingPathComponent("afile")
+        try "x".write(to: file, atomically: true, encoding: .utf8)
+        let sheet = try cli.run(["sheet", "TAO-2026-001", "--out", file.path])
+        let vics = try cli.run(["export", "vics", "--out", "/nonexistent/dir/x.json"])
+        for r in [sheet, vics] {
+            #expect(r.status == 1, "\(r)")
+            #expect(r.err.hasPrefix("objtrace: io: ") && !r.err.contains("NSCocoaErrorDomain") && !r.err.contains("UserInfo"), "\(r.err)")
+        }
+        #expect(vics.err.contains("/nonexistent/dir/x.json"))
     }
 
     @Test func importWithEveryLineRejectedExits1() throws {
