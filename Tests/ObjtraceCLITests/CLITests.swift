@@ -303,6 +303,20 @@ struct CLITests {
                                 analyst: "bob")
         #expect(wrong.status == 1)
         #expect(!FileManager.default.fileExists(atPath: cli.dir.appendingPathComponent("de").path))
+        // An evidence file that cannot be read while the dossier is written: the referral rolls back.
+        let blobs = URL(fileURLWithPath: cli.store + ".blobs")
+        let shelved = cli.dir.appendingPathComponent("shelved-blobs")
+        try FileManager.default.moveItem(at: blobs, to: shelved)
+        let unreadable = cli.dir.appendingPathComponent("be")
+        let failed = try cli.run(["refer", "TAO-2026-001", "--country", "BE", "--out", unreadable.path], analyst: "bob")
+        #expect(failed.status == 1, "\(failed)")
+        #expect(!FileManager.default.fileExists(atPath: unreadable.path), "no half-written dossier")
+        #expect(try cli.run(["audit", "verify", "--json"]).out == before)
+        #expect(try cli.run(["tip", "list", "--json"]).out == tipsBefore)
+        try FileManager.default.moveItem(at: shelved, to: blobs)
+        let ok = try cli.run(["refer", "TAO-2026-001", "--country", "BE", "--out", unreadable.path], analyst: "bob")
+        #expect(ok.status == 0, "\(ok)")
+        #expect(try cli.run(["tip", "list", "--json"]).out.components(separatedBy: "\"state\":\"referred\"").count == 3)
     }
 
     @Test func referralFilesAgreeAndCountsMatch() throws {
