@@ -100,5 +100,8 @@ let package = Package(
         .testTarget(name: "CaseWorkTests", dependencies: ["CaseWork"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CaseWork", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ObjtraceKitTests", dependencies: ["ObjtraceKit", "TestSupport"], swiftSettings: swiftSettings),
+        // Runs the built `objtrace` executable (the dependency makes `swift test` build it beside the tests):
+        // exit codes, refusal lines, help output.
+        .testTarget(name: "ObjtraceCLITests", dependencies: ["objtrace", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

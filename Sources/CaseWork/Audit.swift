@@ -48,6 +48,8 @@ public enum AuditAction: String, CaseIterable, Sendable {
     case settingSet = "setting.set"
     /// An external hash list was imported as a named bank.
     case bankImport = "bank.import"
+    /// An analyst was registered (once any is, only registered analysts can act).
+    case analystAdd = "analyst.add"
 }
 
 /// A JSON value for audit details, written canonically (sorted keys, no spaces).

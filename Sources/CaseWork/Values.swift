@@ -1,21 +1,42 @@
 /// The name of the analyst who performs an action, as recorded in reviews and the audit log.
 public struct AnalystID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// The trimmed name.
+    /// The identity: trimmed and lower-cased, so `alice` and `ALICE` are one analyst (four-eyes compares these).
     public let name: String
 
-    /// Validates a name: non-empty after trimming, at most 64 characters, no control characters.
+    /// Validates a name: non-empty after trimming, at most 64 characters, lower-cased; refuses control and
+    /// invisible characters (format characters such as zero-width spaces and bidi controls, unassigned and
+    /// private-use code points, line breaks) and characters that are not in Unicode NFKC case-folded form
+    /// (full-width letters, ligatures, `ß`), so no two spellings of one name are two analysts. Callers that
+    /// take names from people normalise first (NFKC + case folding), then call this.
     public init(_ raw: String) throws(CaseWorkError) {
         let trimmed = Text.trimmed(raw)
         guard !trimmed.isEmpty else {
             throw .invalidValue(field: "analyst", value: raw, reason: "an analyst name is required")
         }
-        guard trimmed.count <= 64 else {
+        guard trimmed.unicodeScalars.count <= 64 else {
             throw .invalidValue(field: "analyst", value: raw, reason: "at most 64 characters")
         }
         guard !Text.hasControlCharacters(trimmed) else {
             throw .invalidValue(field: "analyst", value: raw, reason: "control characters are not allowed")
         }
-        name = trimmed
+        let folded = trimmed.lowercased()
+        if let bad = folded.unicodeScalars.first(where: AnalystID.isInvisible) {
+            throw .invalidValue(field: "analyst", value: raw,
+                                reason: "invisible or formatting character U+\(Text.hexScalar(bad)) is not allowed")
+        }
+        if let bad = folded.unicodeScalars.first(where: { $0.properties.changesWhenNFKCCaseFolded }) {
+            throw .invalidValue(field: "analyst", value: raw,
+                                reason: "U+\(Text.hexScalar(bad)) is not in normalised form (NFKC, case-folded); write the plain letters")
+        }
+        name = folded
+    }
+
+    /// Characters a reader cannot see or that change how text around them shows.
+    static func isInvisible(_ u: Unicode.Scalar) -> Bool {
+        switch u.properties.generalCategory {
+        case .control, .format, .unassigned, .privateUse, .surrogate, .lineSeparator, .paragraphSeparator: return true
+        default: return u.properties.isDefaultIgnorableCodePoint || (u.properties.isWhitespace && u != " ")
+        }
     }
 
     /// The name.
@@ -253,6 +274,11 @@ enum Text {
 
     static func hasControlCharacters(_ s: String) -> Bool {
         s.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    static func hexScalar(_ u: Unicode.Scalar) -> String {
+        let hex = String(u.value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     static func isHex(_ s: String) -> Bool {

@@ -52,7 +52,7 @@ public struct Homography: Sendable, Hashable, Codable {
 
     /// The least-squares homography mapping `src[i]` to `dst[i]` for the given indices (normalised DLT with
     /// Hartley conditioning, h33 = 1); nil when the points are degenerate.
-    static func fit(src: [Point2D], dst: [Point2D], indices: [Int]) -> Homography? {
+    package static func fit(src: [Point2D], dst: [Point2D], indices: [Int]) -> Homography? {
         guard indices.count >= 4 else { return nil }
         let ns = Conditioning(points: src, indices: indices), nd = Conditioning(points: dst, indices: indices)
         guard ns.scale.isFinite, nd.scale.isFinite else { return nil }

@@ -207,7 +207,7 @@ public struct LocalMatcher: Sendable {
 
     /// Brute-force 2-NN from every query descriptor, Lowe's ratio test and an absolute bound, then one-to-one
     /// (a reference keypoint keeps only its closest query keypoint).
-    func tentativeMatches(_ query: [UInt64], _ reference: [UInt64]) -> [FeatureMatch] {
+    package func tentativeMatches(_ query: [UInt64], _ reference: [UInt64]) -> [FeatureMatch] {
         let nq = query.count / 4, nr = reference.count / 4
         guard nq > 0, nr > 1 else { return [] }
         var bestForRef = [Int](repeating: -1, count: nr)

@@ -103,4 +103,38 @@ public enum CalibrationJob {
         }
         return try MatchPolicy.calibrated(from: samples, targetFalsePositiveRate: targetFalsePositiveRate)
     }
+
+    /// Why the data cannot support `record`'s threshold, or nil when it can.
+    ///
+    /// A threshold at false-positive rate r from n negative pairs is only measured when the sample could show
+    /// a few false positives at that rate: with n·r < 3, even zero observed false positives do not show the
+    /// rate is below r (the rule of three, 95 %), and the threshold is set by the closest negatives alone,
+    /// however far they lie (the README's run gave PDQ ≤ 99 that way). Fewer than 10 true pairs cannot show
+    /// the true-positive rate either.
+    public static func unsupportedReason(_ record: CalibratedThreshold, minimumPositives: Int = 10) -> String? {
+        let expected = Double(record.negatives) * record.targetFalsePositiveRate
+        if expected < 3 {
+            let needed = Int((3 / record.targetFalsePositiveRate).rounded(.up))
+            return "\(record.negatives) negative pairs cannot show a false-positive rate of \(record.targetFalsePositiveRate): "
+                + "at least \(needed) are needed (or a larger --fpr)"
+        }
+        if record.positives < minimumPositives {
+            return "\(record.positives) true pairs are too few (at least \(minimumPositives))"
+        }
+        if record.threshold == nil { return "no distance meets the target false-positive rate" }
+        return nil
+    }
+
+    /// The policy to store: `previous` with each supported calibrated threshold replacing its algorithm's;
+    /// unsupported ones keep the previous threshold. Returns the merged policy and the algorithms replaced.
+    public static func merge(_ calibrated: MatchPolicy, into previous: MatchPolicy) -> (policy: MatchPolicy, updated: [Matching.HashAlgorithm]) {
+        var policy = previous
+        var updated: [Matching.HashAlgorithm] = []
+        for (algo, record) in calibrated.calibration.sorted(by: { $0.key < $1.key }) where unsupportedReason(record) == nil {
+            policy.thresholds[algo] = record.threshold
+            policy.calibration[algo] = record
+            updated.append(algo)
+        }
+        return (policy, updated)
+    }
 }

@@ -99,11 +99,11 @@ public enum InputFiles {
     /// most `maxBytes + 1` bytes, so a file that grows or lies about its size still costs no more than that.
     public static func read(_ path: String, maxBytes: Int = defaultMaxBytes) throws(InputError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw InputError("io: cannot open file: \(errnoText(errno))") }
+        guard fd >= 0 else { throw InputError("io: cannot open \(path): \(errnoText(errno))") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw InputError("io: cannot read file: \(errnoText(errno))") }
-        guard fileType(st) == S_IFREG else { throw InputError("not-a-file: \(typeName(st))") }
+        guard fileType(st) == S_IFREG else { throw InputError("not-a-file: \(path) \(typeName(st))") }
         if Int(st.st_size) > maxBytes {
             throw InputError("too-large: file is \(st.st_size) bytes, over the limit of \(maxBytes)")
         }
@@ -132,7 +132,7 @@ public enum InputFiles {
 
     private static func typeName(_ st: stat) -> String {
         switch fileType(st) {
-        case S_IFDIR: "is a directory"
+        case S_IFDIR: "is a folder, not a file"
         case S_IFIFO: "is a FIFO (named pipe)"
         case S_IFSOCK: "is a socket"
         case S_IFCHR: "is a character device"

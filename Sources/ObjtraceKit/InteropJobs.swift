@@ -78,7 +78,8 @@ public enum InteropJobs {
 
     /// The pictures and tables of an object's sheet: crops, matches (crop beside tip photo, with the local
     /// region) and the candidate ranking. PNG thumbnails are written into `dir`, referenced as `prefix + name`.
-    static func sheetParts(_ service: CaseService, code: ObjectCode, dir: URL, prefix: String) throws
+    /// `onlyTips` limits the matches to those tips (a referral shows the tips it sends, nothing else).
+    static func sheetParts(_ service: CaseService, code: ObjectCode, dir: URL, prefix: String, onlyTips: Set<TipID>? = nil) throws
         -> (crops: [SheetImage], matches: [SheetMatch], candidates: [SheetCandidate])
     {
         let store = service.store
@@ -99,7 +100,7 @@ public enum InteropJobs {
         let crops = try o.crops.map { try image($0.sha256.value) }
         let cropBySQLID = Dictionary(uniqueKeysWithValues: try store.crops(of: code).map { ($0.id, $0.crop.sha256.value) })
         var matches: [SheetMatch] = []
-        for m in try store.matches(object: code) {
+        for m in try store.matches(object: code) where onlyTips?.contains(m.tipID) ?? true {
             guard case .objectCrop(let cropID) = m.reference, let cropSHA = cropBySQLID[cropID] else { continue }
             let tip = try store.tip(m.tipID)
             guard let photo = try store.storedPhotos(of: m.tipID).first(where: { $0.id == m.tipPhotoID }) else { continue }
@@ -112,13 +113,16 @@ public enum InteropJobs {
             }
             matches.append(SheetMatch(tipID: String(m.tipID.rawValue), claim: claims.isEmpty ? nil : claims.joined(separator: "; "),
                                       tipImage: try image(photo.photo.workingSHA256.value), cropImage: try image(cropSHA),
-                                      algorithms: m.algos, distances: m.distances.sorted { $0.key < $1.key }.map {
+                                      algorithms: Reports.unique(m.algos), distances: m.distances.sorted { $0.key < $1.key }.map {
                                           SheetDistance(algo: $0.key, distance: $0.value)
                                       }, tier: m.tier, strength: m.strength, transform: m.transform, region: region))
         }
         let stored = try store.candidates(of: code)
         let candidates = try service.rankCandidates(code).enumerated().map { i, h in
-            let c = stored.first { $0.hypothesis.country?.value == h.claims.country && $0.hypothesis.brand.map(ClaimText.normalize) == h.claims.brand }
+            let c = stored.first {
+                $0.hypothesis.country?.value == h.claims.country && $0.hypothesis.brand.map(ClaimText.normalize) == h.claims.brand
+                    && $0.hypothesis.product.map(ClaimText.normalize) == h.claims.product
+            }
             return SheetCandidate(rank: i + 1, brand: h.claims.brand, product: h.claims.product, country: h.claims.country,
                                   score: h.score, share: h.share, state: c?.state.rawValue ?? h.verdict?.rawValue ?? "ranked",
                                   supportingTips: h.evidence.filter { $0.role == .counted }.map { String($0.tipId) },

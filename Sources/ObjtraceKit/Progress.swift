@@ -12,6 +12,10 @@ public struct ProgressLine: Sendable {
     /// A progress line starting now.
     public init() {}
 
+    /// Carriage return + erase to end of line (ANSI `EL`): what a terminal needs before another line is printed
+    /// where the bar was.
+    public static let erase = "\r\u{1B}[K"
+
     /// The line for `done` of `total` after `elapsed` seconds.
     public static func render(done: Int, total: Int, elapsed: TimeInterval, width: Int = 30) -> String {
         let fraction = total > 0 ? Double(done) / Double(total) : 1

@@ -18,6 +18,15 @@ public enum TextTable {
 
 /// Listings for the CLI, as table lines or JSON lines (`--json`).
 public enum Reports {
+    /// A score or strength as JSON and HTML show it: three decimals.
+    public static func score(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+
+    /// `values` without repeats, first occurrence kept.
+    public static func unique(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.filter { seen.insert($0).inserted }
+    }
+
     /// `object list`.
     public static func objects(_ objects: [CaseObject], json: Bool) -> [String] {
         if json { return objects.map { objectJSON($0).description } }
@@ -64,7 +73,7 @@ public enum Reports {
     }
 
     static func matchRow(_ m: StoredMatch) -> [String] {
-        [String(m.tipID.rawValue), m.tier, String(format: "%.2f", m.strength), m.algos.joined(separator: ","),
+        [String(m.tipID.rawValue), m.tier, String(format: "%.3f", m.strength), unique(m.algos).joined(separator: ","),
          m.distances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), m.transform]
     }
 
@@ -75,8 +84,8 @@ public enum Reports {
         if let o = m.object { line.add("object", o.value) }
         if let t = m.referenceTip { line.add("sameAsTip", Int(t.rawValue)) }
         line.add("tier", m.tier)
-        line.add("strength", (m.strength * 1000).rounded() / 1000)
-        line.add("algos", m.algos)
+        line.add("strength", score(m.strength))
+        line.add("algos", unique(m.algos))
         var d = JSONLine()
         for (k, v) in m.distances.sorted(by: { $0.key < $1.key }) { d.add(k, v) }
         line.add("distances", d)
@@ -85,15 +94,57 @@ public enum Reports {
         return line
     }
 
-    /// `tip list` and `queue`.
-    public static func tips(_ tips: [Tip], json: Bool) -> [String] {
-        if json { return tips.map { tipJSON($0).description } }
-        return TextTable.render(["TIP", "RECEIVED", "STATE", "SCORE", "OBJECT", "CLAIMS", "PHOTOS"], tips.map { t in
-            [String(t.id.rawValue), t.content.receivedOn.description, t.state.rawValue,
-             t.matchScore.map { String(format: "%.2f", $0) } ?? "-",
-             (t.linkedObject ?? t.content.aboutObject)?.value ?? "-",
-             claimsText(t.content.claims), String(t.content.photos.count)]
+    /// `tip list` and `queue`; `matched` (the queue's) names each tip's best-matching object.
+    public static func tips(_ tips: [Tip], matched: [TipID: String]? = nil, json: Bool) -> [String] {
+        if json {
+            return tips.map { t in
+                var line = tipJSON(t)
+                if let m = matched?[t.id] { line.add("matchedObject", m) }
+                return line.description
+            }
+        }
+        var header = ["TIP", "RECEIVED", "STATE", "SCORE", "OBJECT"]
+        if matched != nil { header.append("MATCHED") }
+        header += ["CLAIMS", "PHOTOS"]
+        return TextTable.render(header, tips.map { t in
+            var row = [String(t.id.rawValue), t.content.receivedOn.description, t.state.rawValue,
+                       t.matchScore.map { String(format: "%.3f", $0) } ?? "-",
+                       (t.linkedObject ?? t.content.aboutObject)?.value ?? "-"]
+            if let matched { row.append(matched[t.id] ?? "-") }
+            return row + [claimsText(t.content.claims), String(t.content.photos.count)]
         })
+    }
+
+    /// `tip show`: the tip with its matches, as one JSON line or readable lines.
+    public static func tip(_ t: Tip, matches: [StoredMatch], json: Bool) -> [String] {
+        if json {
+            var line = tipJSON(t)
+            line.add("matches", matches.map(matchJSON))
+            return [line.description]
+        }
+        var out = ["tip \(t.id)  received \(t.content.receivedOn)  state \(t.state.rawValue)  channel \(t.content.channel.rawValue)  language \(t.content.language)"]
+        if let s = t.matchScore { out.append("score: \(String(format: "%.3f", s))") }
+        if let o = t.content.aboutObject { out.append("about: \(o)") }
+        if let o = t.linkedObject { out.append("linked to: \(o)") }
+        let claims = claimsText(t.content.claims)
+        out.append("claims: \(claims.isEmpty ? "-" : claims)")
+        out.append("text: \(t.content.text.isEmpty ? "-" : t.content.text)")
+        if let contact = t.content.contact.contact { out.append("contact (tipster opted in): \(contact)") }
+        out.append("photos (\(t.content.photos.count)):")
+        for (i, p) in t.content.photos.enumerated() {
+            let removed = [p.originalHadGPS ? "GPS" : nil, p.originalHadDeviceSerial ? "device serial" : nil].compactMap { $0 }
+            out.append("  \(i + 1). working copy \(p.workingSHA256.value)")
+            out.append("     original     \(p.originalSHA256.value)\(removed.isEmpty ? "" : "  (original carried " + removed.joined(separator: ", ") + "; removed)")")
+        }
+        out.append("matches (\(matches.count)):")
+        if !matches.isEmpty {
+            out += TextTable.render(["OBJECT/TIP", "TIER", "STRENGTH", "ALGOS", "DISTANCES", "TRANSFORM"], matches.map { m in
+                [m.object.map { $0.value } ?? m.referenceTip.map { "tip \($0)" } ?? "-", m.tier, String(format: "%.3f", m.strength),
+                 unique(m.algos).joined(separator: ","),
+                 m.distances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), m.transform]
+            }).map { "  " + $0 }
+        }
+        return out
     }
 
     static func claimsText(_ c: TipClaims) -> String {
@@ -108,7 +159,7 @@ public enum Reports {
         line.add("channel", t.content.channel.rawValue)
         line.add("language", t.content.language)
         line.add("state", t.state.rawValue)
-        if let s = t.matchScore { line.add("score", (s * 1000).rounded() / 1000) }
+        if let s = t.matchScore { line.add("score", score(s)) }
         if let o = t.content.aboutObject { line.add("about", o.value) }
         if let o = t.linkedObject { line.add("linked", o.value) }
         var claims = JSONLine()
@@ -144,15 +195,15 @@ public enum Reports {
                 if let b = h.claims.brand { line.add("brand", b) }
                 if let p = h.claims.product { line.add("product", p) }
                 if let c = h.claims.country { line.add("country", c) }
-                line.add("score", (h.score * 1000).rounded() / 1000)
-                line.add("share", (h.share * 1000).rounded() / 1000)
+                line.add("score", score(h.score))
+                line.add("share", score(h.share))
                 line.add("supportingClusters", h.supportingClusters)
                 line.add("evidence", h.evidence.map { e in
                     var ev = JSONLine()
                     ev.add("tip", Int(e.tipId))
                     ev.add("cluster", Int(e.clusterId))
                     ev.add("role", e.role.rawValue)
-                    ev.add("contribution", (e.contribution * 1000).rounded() / 1000)
+                    ev.add("contribution", score(e.contribution))
                     return ev
                 })
                 return line.description
@@ -162,7 +213,7 @@ public enum Reports {
                                 ranking.enumerated().map { i, h in
             let c = storedFor(h)
             return [String(i + 1), c.map { String($0.id.rawValue) } ?? "-", c?.state.rawValue ?? (h.verdict?.rawValue ?? "-"),
-                    String(format: "%.2f", h.score), String(format: "%.0f%%", h.share * 100), String(h.supportingClusters),
+                    String(format: "%.3f", h.score), String(format: "%.0f%%", h.share * 100), String(h.supportingClusters),
                     h.claims.description,
                     h.evidence.filter { $0.role == .counted }.map { "\($0.tipId):\(String(format: "%.2f", $0.contribution))" }
                         .joined(separator: " ")]

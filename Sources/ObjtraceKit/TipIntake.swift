@@ -49,6 +49,10 @@ public final class TipIntake {
     /// Reads, decodes, strips and hashes a tip's photos, stores their working copies in the blob store, checks
     /// them against the banks and searches them with local features. Writes no row.
     public func prepare(_ input: CaseService.TipInput, importLine: ImportLine? = nil) throws -> PreparedTip {
+        let today = DayDate(daysSince1970: Int64(Date().timeIntervalSince1970 / 86_400))
+        if let day = input.receivedOn, day.daysSince1970 > today.daysSince1970 + 1 {  // + 1: time zones ahead of UTC
+            throw InputError("received: \(day) is in the future (today is \(today), UTC)")
+        }
         try catalogue.refresh()
         var photos: [PreparedPhoto] = []
         for path in input.photos {
@@ -70,7 +74,7 @@ public final class TipIntake {
                                         records: try image.hashes.records(), banks: banks, localHits: local))
         }
         let submission = try TipSubmission(
-            receivedOn: input.receivedOn ?? DayDate(daysSince1970: Int64(Date().timeIntervalSince1970 / 86_400)),
+            receivedOn: input.receivedOn ?? today,
             channel: input.channel, language: input.language, text: input.text,
             claims: TipClaims(brand: input.brand, product: input.product, shop: input.shop, country: input.country,
                               city: input.city, url: input.url),

@@ -31,7 +31,7 @@ func pillowLuma(_ raster: Raster) -> [UInt8] {
 }
 
 /// An 8-bit grey plane (Pillow "L") that the imagehash-family hashes resample.
-struct GreyPlane {
+package struct GreyPlane {
     var pixels: [UInt8]
     var width: Int
     var height: Int
@@ -102,7 +102,7 @@ struct GreyPlane {
     }
 
     /// phash bits of a 32×32 grid.
-    static func perceptualBits(_ p: [UInt8]) -> Hash64 {
+    package static func perceptualBits(_ p: [UInt8]) -> Hash64 {
         let low = perceptualLowBand(p)
         let sorted = low.sorted()
         let median = (sorted[31] + sorted[32]) / 2
@@ -110,7 +110,7 @@ struct GreyPlane {
     }
 
     /// `C[:8, :8]` of scipy's `C = dct(dct(p, axis=0), axis=1)` on a 32×32 grid, row-major, bit for bit.
-    static func perceptualLowBand(_ p: [UInt8]) -> [Double] {
+    package static func perceptualLowBand(_ p: [UInt8]) -> [Double] {
         // Every column, then only the 8 rows phash keeps.
         var rows = [Double](repeating: 0, count: 8 * 32)   // rows[k * 32 + x]
         withUnsafeTemporaryAllocation(of: Double.self, capacity: 32) { line in

@@ -164,7 +164,7 @@ struct PDQTransform {
 }
 
 /// Float32 luma as pip `pdqhash` computes it; nil for sides under 5 pixels (nothing to hash).
-func pdqLuma(_ raster: Raster) -> [Float]? {
+package func pdqLuma(_ raster: Raster) -> [Float]? {
     guard raster.width >= 5 && raster.height >= 5 else { return nil }
     let n = raster.pixelCount
     return [Float](unsafeUninitializedCapacity: n) { dst, initialized in

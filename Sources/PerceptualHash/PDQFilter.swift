@@ -20,7 +20,7 @@ let pdqTileRows = 16
 
 /// The 64×64 grid PDQ hashes for a raster of at least 5×5 pixels that is not exactly 64×64.
 /// - Complexity: O(pixels), with memory O(width × window) besides the raster.
-func pdqFilteredGrid(_ raster: Raster) -> [Float] {
+package func pdqFilteredGrid(_ raster: Raster) -> [Float] {
     let width = raster.width, height = raster.height
     let lanes = pdqTileRows
     let wr = (width + 127) / 128   // window along each row

@@ -65,7 +65,7 @@ private func sinc(_ x: Double) -> Double {
 }
 
 /// Resizes an 8-bit grey plane as Pillow 13's `resize((outWidth, outHeight), Image.LANCZOS)` does.
-func pillowResizeLanczos(
+package func pillowResizeLanczos(
     _ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outWidth: Int, outHeight: Int
 ) -> [UInt8] {
     let needH = outWidth != width

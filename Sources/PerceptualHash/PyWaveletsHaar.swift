@@ -9,10 +9,16 @@
 private let h = 0.7071067811865476
 
 /// A row-major float64 plane.
-struct DoublePlane {
+package struct DoublePlane {
     var values: [Double]
     var rows: Int
     var cols: Int
+
+    package init(values: [Double], rows: Int, cols: Int) {
+        self.values = values
+        self.rows = rows
+        self.cols = cols
+    }
 }
 
 /// One level of 2-D Haar analysis; keys name the axis-0 then axis-1 band ("a" approximation, "d" detail).
@@ -109,7 +115,7 @@ private func haarLevel(_ x: DoublePlane) -> HaarLevel {
 /// imagehash's whash core on a square power-of-two plane of `pixel / 255`: remove the top Haar LL, then
 /// return the LL band at `level` (side `plane.rows >> level`). The whole-plane statement of the algorithm;
 /// `whashLowBandBlocked` computes the same values block by block.
-func whashLowBand(_ plane: DoublePlane, level: Int) -> [Double] {
+package func whashLowBand(_ plane: DoublePlane, level: Int) -> [Double] {
     var approx = haarRemoveTopLL(plane)
     // wavedec2(level) again; only the approximation band is needed.
     for _ in 0..<level {
@@ -185,7 +191,7 @@ private func haarApproxPlane(_ src: UnsafePointer<Double>, side n: Int, _ dst: U
 
 /// `whashLowBand` of the `side×side` plane `grey / 255`, bit-identical, computed one output cell at a time.
 /// - Complexity: O(side²) time, O((side >> 3)²) memory.
-func whashLowBandBlocked(_ grey: UnsafePointer<UInt8>, side: Int, level: Int) -> [Double] {
+package func whashLowBandBlocked(_ grey: UnsafePointer<UInt8>, side: Int, level: Int) -> [Double] {
     let block = 1 << level
     let cells = side / block  // 8 except for images under 8 pixels, which imagehash upsamples to 8
     // Approximation pyramids of one block: level k at offset pyramidOffset(k), side block >> k.

@@ -7,9 +7,9 @@
 /// which factors 32 as [2, 4, 4] (`radb2`, `radb4`, `radb4`), with twiddles from `sincos_2pibyn`. Names
 /// below follow that source. Its x86-64 wheels use no fused multiply-add; Swift does not contract `a*b + c`
 /// either, so do not use `addingProduct` here.
-enum ScipyDCT32 {
+package enum ScipyDCT32 {
     /// In place on `c[0..<32]`.
-    static func transform(_ c: UnsafeMutablePointer<Double>) {
+    package static func transform(_ c: UnsafeMutablePointer<Double>) {
         // T_dcst23::exec, type 2, cosine, not ortho, fct = 1.
         c[0] *= 2
         c[31] *= 2

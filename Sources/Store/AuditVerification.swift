@@ -1,4 +1,5 @@
 import CaseWork
+import Foundation
 
 /// The last entry of the audit log, to be kept outside the store (printed, e-mailed, written down):
 /// the chain alone cannot reveal rows deleted from its end, an anchor can.
@@ -30,8 +31,18 @@ public struct AuditBreak: Hashable, Sendable, CustomStringConvertible {
         case reordered
         /// The row is intact but its predecessor was changed and re-hashed (or a row was inserted).
         case chainBroken = "chain-broken"
-        /// Rows after the recorded anchor are gone, or the anchor row was changed.
+        /// The log ends before the recorded anchor's row: rows were deleted from the end.
         case truncated
+        /// The row the anchor names is there but its hash differs: the anchor was mistyped, or the log was
+        /// rewritten (every row re-hashed) after the anchor was taken.
+        case anchorMismatch = "anchor-mismatch"
+        /// A case row (tip, object, candidate, setting) differs from the state its last audit entry recorded:
+        /// it was changed outside objtrace.
+        case rowChanged = "row-changed"
+        /// A case row exists that no audit entry recorded: it was added outside objtrace.
+        case rowUnrecorded = "row-unrecorded"
+        /// A case row the audit log recorded is gone: it was deleted outside objtrace.
+        case rowDeleted = "row-deleted"
     }
 
     /// The sequence number of the row where the break shows.
@@ -40,9 +51,22 @@ public struct AuditBreak: Hashable, Sendable, CustomStringConvertible {
     public let problem: Problem
     /// A sentence for the analyst.
     public let message: String
+    /// For a case-row problem: the row, `table/rowid` (e.g. `tips/12`).
+    public let row: String?
 
-    /// `audit row N: problem: message`.
-    public var description: String { "audit row \(seq): \(problem.rawValue): \(message)" }
+    /// Makes a break.
+    public init(seq: Int64, problem: Problem, row: String? = nil, message: String) {
+        self.seq = seq
+        self.problem = problem
+        self.row = row
+        self.message = message
+    }
+
+    /// `audit row N: problem: message`, or `row T/N: problem: message` for a case row.
+    public var description: String {
+        if let row { return "row \(row): \(problem.rawValue): \(message)" }
+        return "audit row \(seq): \(problem.rawValue): \(message)"
+    }
 }
 
 /// The outcome of `verifyAudit`.
@@ -74,6 +98,7 @@ extension CaseStore {
         var firstBreak: AuditBreak?
         var count = 0
         var anchorSeen = false
+        var recorded: [String: (digest: String, seq: Int64)] = [:]
         _ = try database.query(
             "SELECT seq, time_ms, analyst, action, subject, details, prev_hash, hash FROM audit_log ORDER BY seq"
         ) { (r) throws(StoreError) -> Void in
@@ -102,12 +127,13 @@ extension CaseStore {
             }
             if let anchor, anchor.seq == entry.seq {
                 anchorSeen = true
-                if anchor.hash != entry.hash {
-                    firstBreak = AuditBreak(seq: entry.seq, problem: .truncated,
-                                            message: "hash differs from the recorded anchor \(anchor)")
+                if anchor.hash.lowercased() != entry.hash {
+                    firstBreak = AuditBreak(seq: entry.seq, problem: .anchorMismatch,
+                                            message: "its hash \(entry.hash) differs from the anchor \(anchor): the anchor was mistyped, or the log was rewritten after it was taken")
                     return
                 }
             }
+            if entry.details.contains("\"rows\":") { try recordRowDigests(entry, into: &recorded) }
             prevHash = entry.hash
             expectedSeq += 1
         }
@@ -119,7 +145,45 @@ extension CaseStore {
             return .broken(AuditBreak(seq: anchor.seq, problem: .truncated,
                                       message: "the log ends at row \(expectedSeq - 1) but the anchor names row \(anchor.seq): rows were deleted from the end"))
         }
+        if let rowBreak = try checkLiveRows(against: recorded) { return .broken(rowBreak) }
         return .ok(count: count)
+    }
+
+    /// Notes the row digests an entry recorded (its `details.rows`), the later entry winning.
+    private func recordRowDigests(_ entry: AuditEntry, into recorded: inout [String: (digest: String, seq: Int64)]) throws(StoreError) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(entry.details.utf8)) as? [String: Any],
+              let rows = object["rows"] as? [String: Any]
+        else { return }
+        for (key, value) in rows {
+            guard let digest = value as? String else {
+                throw StoreError.integrity("audit row \(entry.seq): row digest of \(key) is not text")
+            }
+            recorded[key] = (digest, entry.seq)
+        }
+    }
+
+    /// Compares every live case row with the state the audit log last recorded for it; the first difference
+    /// in table and row order, or nil when all agree.
+    /// - Complexity: O(rows): one digest per tip, object, candidate and setting.
+    private func checkLiveRows(against recorded: [String: (digest: String, seq: Int64)]) throws(StoreError) -> AuditBreak? {
+        var seen = Set<String>()
+        for (key, digest) in try liveRowDigests() {
+            seen.insert(key)
+            guard let last = recorded[key] else {
+                return AuditBreak(seq: 0, problem: .rowUnrecorded, row: key,
+                                  message: "\(key) is in the store but no audit entry recorded it: added outside objtrace")
+            }
+            if last.digest != digest {
+                let was = last.digest == "deleted" ? "deleted by audit row \(last.seq)" : "as audit row \(last.seq) recorded it"
+                return AuditBreak(seq: last.seq, problem: .rowChanged, row: key,
+                                  message: "\(key) differs from its state \(was): changed outside objtrace")
+            }
+        }
+        for (key, last) in recorded.sorted(by: { $0.key < $1.key }) where !seen.contains(key) && last.digest != "deleted" {
+            return AuditBreak(seq: last.seq, problem: .rowDeleted, row: key,
+                              message: "\(key), recorded by audit row \(last.seq), is gone: deleted outside objtrace")
+        }
+        return nil
     }
 
     /// A row whose hash fails only because its `seq` was changed (rows swapped or moved): it hashes correctly

@@ -51,6 +51,7 @@ public final class CaseStore {
             throw StoreError(kind: .schema, message: "cannot switch \(path) to WAL (journal_mode is \(mode ?? "?"))")
         }
         try database.execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = \(durability.rawValue);")
+        try installRowTracking()
     }
 
     /// Runs `body` (a whole transaction, not a nested one) again when SQLite reports the store busy, with
@@ -111,6 +112,7 @@ public final class CaseStore {
                                           "sqlite": .string(Database.sqliteVersion)])
             }
         }
+        try installRowTracking()
         return pending.count
     }
 
@@ -122,12 +124,16 @@ public final class CaseStore {
         analyst: String, action: AuditAction, subject: Subject, details: [String: AuditValue], time: Timestamp? = nil
     ) throws -> AuditEntry {
         precondition(database.isInTransaction, "audit entries are written inside the operation's transaction")
+        try checkRegisteredAnalyst(analyst, action: action)
         let last = try database.queryFirst("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") {
             ($0.int(0), $0.text(1))
         }
         let seq = (last?.0 ?? 0) + 1
         let prev = last?.1 ?? AuditEntry.genesisHash
         let at = time ?? clock()
+        var details = details
+        let rows = try takeTouchedRowDigests()
+        if !rows.isEmpty { details["rows"] = .object(rows) }
         let detailText = AuditValue.object(details).json
         let bytes = AuditEntry.canonicalBytes(seq: seq, time: at, analyst: analyst, action: action.rawValue,
                                               subject: subject.description, details: detailText, prevHash: prev)

@@ -12,6 +12,8 @@ enum Schema {
                   sql: v1 + v1Matches),
         Migration(version: 2, name: "incremental candidate aggregates, change counters, repeated photos, local-feature table, bank kinds",
                   sql: v2),
+        Migration(version: 3, name: "audit covers case rows; no INSERT OR REPLACE over audit rows or reviews",
+                  sql: v2AuditIntegrity),
     ]
 
     static var latestVersion: Int { migrations.last!.version }

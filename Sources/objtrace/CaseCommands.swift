@@ -9,7 +9,7 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The SQLite store (default: $OBJTRACE_STORE or ./objtrace.sqlite).")
     var store: String?
 
-    @Option(help: "Who is acting (default: $OBJTRACE_ANALYST). Recorded in the audit log.")
+    @Option(help: "Who is acting (default: $OBJTRACE_ANALYST). Recorded in the audit log; compared after Unicode normalisation and case folding.")
     var analyst: String?
 
     @Flag(help: "JSON lines instead of tables.")
@@ -21,7 +21,11 @@ struct StoreOptions: ParsableArguments {
         guard let name = analyst ?? ProcessInfo.processInfo.environment["OBJTRACE_ANALYST"], !name.isEmpty else {
             throw ValidationError("who is acting? pass --analyst NAME or set OBJTRACE_ANALYST")
         }
-        return try AnalystID(name)
+        do {
+            return try AnalystName.identity(name)
+        } catch {
+            throw ValidationError("--analyst: \(error)")
+        }
     }
 
     func open(durability: CaseStore.Durability = .full) throws -> CaseService {
@@ -38,9 +42,24 @@ func caseCommand(_ body: () throws -> Void) throws {
     } catch let error as ExitCode {
         throw error
     } catch {
-        report("objtrace: \(describe(error))")
+        report("objtrace: \(cliMessage(error))")
         throw ExitCode(1)
     }
+}
+
+/// One line for an error: library errors as they describe themselves; Foundation file errors as
+/// `io: PATH: reason` (never an `NSCocoaErrorDomain` dump).
+func cliMessage(_ error: any Error) -> String {
+    let ns = error as NSError
+    guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return describe(error) }
+    let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+    var reason = ns.localizedDescription
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        reason = String(cString: strerror(Int32(underlying.code)))
+    } else if ns.domain == NSPOSIXErrorDomain {
+        reason = String(cString: strerror(Int32(ns.code)))
+    }
+    return "io: " + (path.map { "\($0): " } ?? "") + reason
 }
 
 func printLines(_ lines: [String]) { for l in lines { emit(l) } }
@@ -50,10 +69,13 @@ struct Init: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
+        let analyst = try options.analystID()  // before the file is created: a refused init leaves nothing
         try caseCommand {
             let service = try CaseService(path: options.storePath, requireSchema: false)
-            let version = try service.initialize(by: options.analystID())
-            emit("store \(options.storePath) at schema version \(version)")
+            let applied = try service.initialize(by: analyst)
+            let version = try service.store.schemaVersion()
+            emit(applied == 0 ? "store \(options.storePath) is already at schema version \(version)"
+                 : "store \(options.storePath) at schema version \(version) (\(applied) migration(s) applied)")
         }
     }
 }
@@ -67,19 +89,16 @@ struct ObjectCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a draft object with one or more crop images.")
         @OptionGroup var options: StoreOptions
         @Option(help: "Public code, e.g. TAO-2026-014.") var code: String
-        @Option var title: String
-        @Option(help: "bottle, packaging, textile, wallpaper, magazine, toy, container or other.") var category: String
+        @Option(help: "Title shown to analysts (and published).") var title: String
+        @Option(help: "What kind of object.") var category: ObjectCategory
         @Option(help: "The question published with the object.") var question: String
         @Option(help: "Internal notes (never published).") var notes: String = ""
-        @Argument(help: "Crop images.") var images: [String]
+        @Argument(help: "Crop images (JPEG or PNG).") var images: [String]
 
         func run() throws {
             try caseCommand {
-                guard let cat = ObjectCategory(rawValue: category) else {
-                    throw InputError("unknown category '\(category)' (\(ObjectCategory.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
                 let service = try options.open()
-                let (object, crops) = try service.addObject(code: ObjectCode(code), title: title, category: cat, question: question,
+                let (object, crops) = try service.addObject(code: ObjectCode(code), title: title, category: category, question: question,
                                                             notes: notes, images: images, by: options.analystID())
                 if options.json { emit(Reports.objectJSON(object).description) } else {
                     emit("added \(object.code) (draft) with \(crops.count) crop(s): \(crops.map(\.crop.sha256.value).joined(separator: ", "))")
@@ -89,22 +108,20 @@ struct ObjectCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List catalogue objects, by code.")
         @OptionGroup var options: StoreOptions
-        @Option(help: "Only objects in this state.") var state: String?
+        @Option(help: "Only objects in this state.") var state: ObjectState?
         func run() throws {
             try caseCommand {
-                let filter = try state.map { s -> ObjectState in
-                    guard let st = ObjectState(rawValue: s) else { throw InputError("unknown state '\(s)'") }
-                    return st
-                }
-                printLines(Reports.objects(try options.open().store.objects(state: filter), json: options.json))
+                printLines(Reports.objects(try options.open().store.objects(state: state), json: options.json))
             }
         }
     }
 
     struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One object: its crops, approvals and matching tips.")
         @OptionGroup var options: StoreOptions
-        @Argument var code: String
+        @Argument(help: "Object code, e.g. TAO-2026-014.") var code: String
         func run() throws {
             try caseCommand {
                 let service = try options.open()
@@ -117,35 +134,38 @@ struct ObjectCommand: ParsableCommand {
     struct Approve: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Approve a draft (two distinct analysts needed: four-eyes).")
         @OptionGroup var options: StoreOptions
-        @Argument var code: String
-        @Option var reason: String = ""
+        @Argument(help: "Object code.") var code: String
+        @Option(help: "Why (recorded in the review log).") var reason: String = ""
         func run() throws {
             try objectStep(options, code) { try $0.approve($1, by: $2, reason: reason) }
         }
     }
 
     struct Publish: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Publish an approved object (its crops become matchable).")
         @OptionGroup var options: StoreOptions
-        @Argument var code: String
-        @Option var reason: String = ""
+        @Argument(help: "Object code.") var code: String
+        @Option(help: "Why (recorded in the review log).") var reason: String = ""
         func run() throws {
             try objectStep(options, code) { try $0.publish($1, by: $2, reason: reason) }
         }
     }
 
     struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Withdraw an approved or published object.")
         @OptionGroup var options: StoreOptions
-        @Argument var code: String
-        @Option var reason: String
+        @Argument(help: "Object code.") var code: String
+        @Option(help: "Why (required).") var reason: String
         func run() throws {
             try objectStep(options, code) { try $0.withdraw($1, by: $2, reason: reason) }
         }
     }
 
     struct Archive: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Archive a resolved or withdrawn object.")
         @OptionGroup var options: StoreOptions
-        @Argument var code: String
-        @Option var reason: String = ""
+        @Argument(help: "Object code.") var code: String
+        @Option(help: "Why (recorded in the review log).") var reason: String = ""
         func run() throws {
             try objectStep(options, code) { try $0.archive($1, by: $2, reason: reason) }
         }
@@ -154,12 +174,12 @@ struct ObjectCommand: ParsableCommand {
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark an object identified (--country, --brand, --product) or --ubiquitous.")
         @OptionGroup var options: StoreOptions
-        @Argument var code: String
+        @Argument(help: "Object code.") var code: String
         @Option(help: "Origin country (ISO alpha-2); repeat for several.") var country: [String] = []
-        @Option var brand: String?
-        @Option var product: String?
+        @Option(help: "The identified brand.") var brand: String?
+        @Option(help: "The identified product.") var product: String?
         @Flag(help: "Sold everywhere: no lead.") var ubiquitous = false
-        @Option var reason: String
+        @Option(help: "Why (required).") var reason: String
         func run() throws {
             try caseCommand {
                 let resolution: ObjectResolution = ubiquitous ? .eliminatedUbiquitous
@@ -190,13 +210,13 @@ struct TipCommand: ParsableCommand {
         @OptionGroup var options: StoreOptions
         @Option(help: "The object the tipster refers to.") var object: String?
         @Option(help: "A photo the tipster sent (repeatable).") var photo: [String] = []
-        @Option var text: String = ""
-        @Option var brand: String?
-        @Option var product: String?
-        @Option var shop: String?
-        @Option var country: String?
-        @Option var city: String?
-        @Option var url: String?
+        @Option(help: "What the tipster wrote.") var text: String = ""
+        @Option(help: "Claimed brand.") var brand: String?
+        @Option(help: "Claimed product.") var product: String?
+        @Option(help: "Claimed shop.") var shop: String?
+        @Option(help: "Claimed country (name in any language or ISO code).") var country: String?
+        @Option(help: "Claimed city.") var city: String?
+        @Option(help: "A link the tipster gave.") var url: String?
         @Option(help: "Language tag of the tip, e.g. de.") var language: String = "und"
         @Option(help: "Day received, YYYY-MM-DD (default: today).") var received: String?
         @Option(help: "Contact details, ONLY if the tipster opted in to being contacted.") var contact: String?
@@ -209,51 +229,71 @@ struct TipCommand: ParsableCommand {
                 input.contact = contact
                 if let received { input.receivedOn = try DayDate(iso: received) }
                 let result = try options.open().submitTip(input, by: options.analystID())
-                emit(TipOutput.line(result).description)
+                printLines(options.json ? [TipOutput.line(result).description] : TipOutput.text(result))
             }
         }
     }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import tips from JSON lines (photos by path relative to the file); resumable and idempotent.")
+            abstract: "Import tips from JSON lines (photos by path relative to the file); resumable and idempotent.",
+            discussion: """
+                One JSON object per line; every field is optional:
+                  received   YYYY-MM-DD, the day the tip arrived (default: today; not in the future)
+                  channel    cli, import or web (default: import)
+                  language   language tag, e.g. "de" (default: "und")
+                  text       what the tipster wrote
+                  brand, product, shop, country, city, url    the tipster's claims (strings)
+                  object     the public object code the tip is about, e.g. "TAO-2026-014"
+                  photos     list of image paths, relative to the JSONL file's folder
+                  contact    contact details, ONLY if the tipster opted in to being contacted
+                Any other field is refused with its name (an unknown field may identify a tipster).
+                Example:
+                  {"received":"2026-11-28","language":"de","text":"Im Lidl gesehen","brand":"Alpro","country":"DE","object":"TAO-2026-014","photos":["p1.jpg"]}
+                Prints one JSON line per line ({"line","tip","outcome","matches"} or {"line","error"}); a re-run skips
+                lines already imported. Exit status: 0 when any line was imported or already there, 1 when every
+                line was rejected.
+                """)
         @OptionGroup var options: StoreOptions
-        @Argument var file: String
+        @Argument(help: "The JSON-lines file.") var file: String
         func run() throws {
+            var summary = TipImport.Summary()
             try caseCommand {
                 let service = try options.open(durability: .normal)
-                let summary = try TipImport.run(file: file, service: service, by: options.analystID(), report: emit)
+                summary = try TipImport.run(file: file, service: service, by: options.analystID(), report: emit)
                 report("imported \(summary.imported), duplicates \(summary.duplicates), already done \(summary.skipped), rejected \(summary.rejected)")
             }
+            if summary.imported + summary.duplicates + summary.skipped == 0 && summary.rejected > 0 { throw ExitCode(1) }
         }
     }
 
     struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tips, newest first (received day, then number).")
         @OptionGroup var options: StoreOptions
-        @Option var state: String?
-        @Option var object: String?
-        @Option var limit: Int = 100
+        @Option(help: "Only tips in this state.") var state: TipState?
+        @Option(help: "Only tips linked to this object.") var object: String?
+        @Option(help: "At most this many (0 = all).") var limit: Int = 100
+        func validate() throws { guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") } }
         func run() throws {
             try caseCommand {
-                let st = try state.map { s -> TipState in
-                    guard let v = TipState(rawValue: s) else { throw InputError("unknown state '\(s)'") }
-                    return v
-                }
-                let tips = try options.open().store.tips(state: st, linkedTo: object.map { try ObjectCode($0) }, limit: limit)
+                let (tips, total) = try options.open().store.latestTips(state: state, linkedTo: object.map { try ObjectCode($0) },
+                                                                        limit: ListLimit.value(limit))
                 printLines(Reports.tips(tips, json: options.json))
+                if let more = ListLimit.trailer(shown: tips.count, total: total) { options.json ? report(more) : emit(more) }
             }
         }
     }
 
     struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One tip: claims, photos (working and original digests) and matches.")
         @OptionGroup var options: StoreOptions
-        @Argument var tip: Int64
+        @Argument(help: "Tip number.") var tip: Int64
         func run() throws {
             try caseCommand {
                 let service = try options.open()
-                var line = Reports.tipJSON(try service.store.tip(TipID(tip)))
-                line.add("matches", try service.store.matches(tip: TipID(tip)).map(Reports.matchJSON))
-                emit(line.description)
+                let t = try service.store.tip(TipID(tip))
+                let matches = try service.store.matches(tip: TipID(tip))
+                printLines(Reports.tip(t, matches: matches, json: options.json))
             }
         }
     }
@@ -261,9 +301,9 @@ struct TipCommand: ParsableCommand {
     struct Link: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Link a relevant tip to an object.")
         @OptionGroup var options: StoreOptions
-        @Argument var tip: Int64
-        @Argument var object: String
-        @Option var reason: String = ""
+        @Argument(help: "Tip number.") var tip: Int64
+        @Argument(help: "Object code.") var object: String
+        @Option(help: "Why (recorded in the review log).") var reason: String = ""
         func run() throws {
             try caseCommand {
                 let t = try options.open().store.linkTip(TipID(tip), to: ObjectCode(object), by: options.analystID(), reason: reason)
@@ -273,9 +313,10 @@ struct TipCommand: ParsableCommand {
     }
 
     struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close a decided tip for good.")
         @OptionGroup var options: StoreOptions
-        @Argument var tip: Int64
-        @Option var reason: String
+        @Argument(help: "Tip number.") var tip: Int64
+        @Option(help: "Why (required).") var reason: String
         func run() throws {
             try caseCommand {
                 let t = try options.open().store.closeTip(TipID(tip), by: options.analystID(), reason: reason)
@@ -306,27 +347,58 @@ enum TipOutput {
         })
         return line
     }
+
+    /// The human form: one line per photo with its matches.
+    static func text(_ r: CaseService.TipReport) -> [String] {
+        var out = ["tip \(r.tipID): \(r.outcome.rawValue), \(r.photos.count) photo(s)"]
+        for p in r.photos {
+            let flags = [p.hadGPS ? "had GPS" : nil, p.hadDeviceSerial ? "had device serial" : nil].compactMap { $0 }
+            out.append("  \(p.path)  original \(p.originalSHA256.prefix(16))…\(flags.isEmpty ? "" : "  (" + flags.joined(separator: ", ") + ", removed)")")
+            if !p.bankHits.isEmpty { out.append("    on bank(s) \(p.bankHits.joined(separator: ", ")): not auto-matched") }
+            for m in p.matches {
+                let what: String
+                switch m.reference.subject {
+                case .object(let code): what = "object \(code)"
+                case .tip(let id): what = "tip \(id)"
+                default: what = "?"
+                }
+                out.append("    \(m.assessment.tier.description) \(what)  \(m.assessment.agreeing.map(\.rawValue).joined(separator: "+"))  strength \(String(format: "%.3f", m.assessment.strength))")
+            }
+        }
+        return out
+    }
 }
 
 struct Queue: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Tips that need an analyst, most promising first.")
+    static let configuration = CommandConfiguration(abstract: "Tips that need an analyst, strongest visual match first, with the object matched.")
     @OptionGroup var options: StoreOptions
-    @Option var limit: Int = 50
+    @Option(help: "At most this many (0 = all).") var limit: Int = 50
+    func validate() throws { guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") } }
     func run() throws {
-        try caseCommand { printLines(Reports.tips(try options.open().store.queue(limit: limit), json: options.json)) }
+        try caseCommand {
+            let store = try options.open().store
+            let tips = try store.queue(limit: ListLimit.value(limit))
+            var matched: [TipID: String] = [:]
+            for t in tips {
+                let best = try store.matches(tip: t.id).filter { $0.object != nil }
+                    .max { ($0.tier == "confirm" ? 1 : 0, $0.strength) < ($1.tier == "confirm" ? 1 : 0, $1.strength) }
+                if let best, let o = best.object { matched[t.id] = "\(o.value) (\(best.tier))" }
+            }
+            printLines(Reports.tips(tips, matched: matched, json: options.json))
+            if let more = ListLimit.trailer(shown: tips.count, total: try store.queueLength()) { options.json ? report(more) : emit(more) }
+        }
     }
 }
 
 struct Review: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Record an analyst's decision on a tip.")
     @OptionGroup var options: StoreOptions
-    @Argument var tip: Int64
-    @Option(help: "relevant, duplicate, spam or needs-info.") var decision: String
-    @Option var reason: String
+    @Argument(help: "Tip number.") var tip: Int64
+    @Option(help: "The decision.") var decision: CaseWork.TipDecision
+    @Option(help: "Why (required).") var reason: String
     func run() throws {
         try caseCommand {
-            guard let d = TipDecision(rawValue: decision) else { throw InputError("unknown decision '\(decision)'") }
-            let t = try options.open().store.review(TipID(tip), decision: d, reason: reason, by: options.analystID())
+            let t = try options.open().store.review(TipID(tip), decision: decision, reason: reason, by: options.analystID())
             emit("tip \(t.id): \(t.state.rawValue)")
         }
     }
@@ -340,7 +412,7 @@ struct CandidateCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The ranking of an object's hypotheses with their evidence.")
         @OptionGroup var options: StoreOptions
-        @Argument var code: String
+        @Argument(help: "Object code.") var code: String
         func run() throws {
             try caseCommand {
                 let service = try options.open()
@@ -351,25 +423,30 @@ struct CandidateCommand: ParsableCommand {
     }
 
     struct Confirm: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Confirm a candidate identification (corroborating it first if needed).")
         @OptionGroup var options: StoreOptions
-        @Argument var id: Int64
-        @Option var reason: String
+        @Argument(help: "Candidate number (from `candidate list`).") var id: Int64
+        @Option(help: "Why (required).") var reason: String
         func run() throws {
             try caseCommand {
                 let store = try options.open().store
                 let analyst = try options.analystID()
-                var c = try store.candidate(CandidateID(id))
-                if c.state == .proposed { c = try store.corroborateCandidate(c.id, by: analyst, reason: reason) }
-                c = try store.confirmCandidate(c.id, by: analyst, reason: reason)
+                // One transaction: a refused confirmation must not leave the candidate corroborated.
+                let c = try store.database.transaction {
+                    var c = try store.candidate(CandidateID(id))
+                    if c.state == .proposed { c = try store.corroborateCandidate(c.id, by: analyst, reason: reason) }
+                    return try store.confirmCandidate(c.id, by: analyst, reason: reason)
+                }
                 emit("candidate \(c.id): \(c.state.rawValue) (\(c.hypothesis))")
             }
         }
     }
 
     struct Reject: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject a candidate identification.")
         @OptionGroup var options: StoreOptions
-        @Argument var id: Int64
-        @Option var reason: String
+        @Argument(help: "Candidate number (from `candidate list`).") var id: Int64
+        @Option(help: "Why (required).") var reason: String
         func run() throws {
             try caseCommand {
                 let c = try options.open().store.rejectCandidate(CandidateID(id), by: options.analystID(), reason: reason)
@@ -382,40 +459,94 @@ struct CandidateCommand: ParsableCommand {
 struct Refer: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Refer an identified object to one country's authority and write the dossier.")
     @OptionGroup var options: StoreOptions
-    @Argument var code: String
-    @Option var country: String
-    @Option(help: "Dossier folder.") var out: String
-    @Option var reason: String = ""
+    @Argument(help: "Object code (must be identified).") var code: String
+    @Option(help: "Destination country, ISO alpha-2 (one of the object's origin countries).") var country: String
+    @Option(help: "Dossier folder: must not exist yet, or be empty.") var out: String
+    @Option(help: "Why (recorded in the review log).") var reason: String = ""
     func run() throws {
         try caseCommand {
             let result = try ReferralDossier.write(service: options.open(), code: ObjectCode(code), country: CountryCode(country),
                                                    reason: reason, folder: out, by: options.analystID())
-            emit("referred \(code) to \(country): \(result.referredTips.count) tip(s), \(result.evidence.count) evidence file(s) in \(result.folder)")
+            if options.json {
+                var line = JSONLine()
+                line.add("object", try ObjectCode(code).value)
+                line.add("country", try CountryCode(country).value)
+                line.add("folder", result.folder)
+                line.add("tips", result.dossierTips.map { String($0.rawValue) })
+                line.add("newlyReferred", result.referredTips.map { String($0.rawValue) })
+                line.add("evidenceFiles", result.evidence.count)
+                emit(line.description)
+            } else {
+                emit("referred \(code) to \(country): \(result.dossierTips.count) tip(s) in the dossier (\(result.referredTips.count) newly referred), \(result.evidence.count) evidence file(s) in \(result.folder)")
+            }
         }
     }
 }
 
 struct Audit: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The append-only audit log.", subcommands: [Verify.self])
+    static let configuration = CommandConfiguration(abstract: "The append-only audit log: verify it, print its anchor.",
+                                                    subcommands: [Verify.self, Anchor.self])
+
+    struct Anchor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the log's head (SEQ:HASH) to keep outside the store.",
+            discussion: "Keep it elsewhere (printed, mailed, in another system); `audit verify --anchor SEQ:HASH` then detects rows cut from the end and a log rewritten and re-hashed since.")
+        @OptionGroup var options: StoreOptions
+        func run() throws {
+            try caseCommand {
+                guard let head = try options.open().store.auditHead() else { throw InputError("the audit log is empty") }
+                if options.json {
+                    var line = JSONLine()
+                    line.add("seq", Int(head.seq))
+                    line.add("hash", head.hash)
+                    line.add("anchor", head.description)
+                    emit(line.description)
+                } else {
+                    emit(head.description)
+                }
+            }
+        }
+    }
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check the hash chain; names the first edited, deleted or reordered row.")
         @OptionGroup var options: StoreOptions
-        @Option(help: "A head recorded earlier (SEQ:HASH), to detect rows deleted from the end.") var anchor: String?
+        @Option(help: "A head recorded earlier with `audit anchor` (SEQ:HASH): detects rows deleted from the end and a rewritten log.")
+        var anchor: String?
+        func validate() throws {
+            if let anchor {
+                let parts = anchor.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 2, Int64(parts[0]) != nil, !parts[1].isEmpty else {
+                    throw ValidationError("--anchor must be SEQ:HASH as `objtrace audit anchor` prints it")
+                }
+            }
+        }
         func run() throws {
             try caseCommand {
                 let store = try options.open().store
-                var anchorValue: AuditAnchor?
-                if let anchor {
-                    let parts = anchor.split(separator: ":")
-                    guard parts.count == 2, let seq = Int64(parts[0]) else { throw InputError("--anchor must be SEQ:HASH") }
-                    anchorValue = AuditAnchor(seq: seq, hash: String(parts[1]))
+                let anchorValue = anchor.map { a in
+                    let parts = a.split(separator: ":", omittingEmptySubsequences: false)
+                    return AuditAnchor(seq: Int64(parts[0])!, hash: String(parts[1]))
                 }
-                switch try store.verifyAudit(anchor: anchorValue) {
+                let verdict = try store.verifyAudit(anchor: anchorValue)
+                let head = try store.auditHead()
+                switch verdict {
                 case .ok(let count):
-                    let head = try store.auditHead()
-                    emit("audit log ok: \(count) entries; head \(head?.description ?? "-") (keep it to detect truncation)")
+                    if options.json {
+                        var line = JSONLine()
+                        line.add("ok", true); line.add("entries", count); line.add("head", head?.description ?? "")
+                        emit(line.description)
+                    } else {
+                        emit("audit log ok: \(count) entries, case rows match their last audit entries; head \(head?.description ?? "-") (keep it: `objtrace audit anchor`)")
+                    }
                 case .broken(let problem):
+                    if options.json {
+                        var line = JSONLine()
+                        line.add("ok", false); line.add("problem", problem.problem.rawValue); line.add("seq", Int(problem.seq))
+                        if let row = problem.row { line.add("row", row) }
+                        line.add("message", problem.message)
+                        emit(line.description)
+                    }
                     report("audit log BROKEN: \(problem)")
                     throw ExitCode(1)
                 }
@@ -429,5 +560,47 @@ struct Stats: ParsableCommand {
     @OptionGroup var options: StoreOptions
     func run() throws {
         try caseCommand { printLines(Reports.stats(try options.open().store.stats(), json: options.json)) }
+    }
+}
+
+struct AnalystCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyst", abstract: "Registered analysts: once any is registered, unknown names are refused.",
+        subcommands: [Add.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register an analyst (the first registration starts the register: register yourself first).")
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The analyst's name as they will type it (compared after normalisation and case folding).") var name: String
+        func run() throws {
+            let id: AnalystID
+            do { id = try AnalystName.identity(name) } catch { throw ValidationError("analyst name: \(error)") }
+            try caseCommand {
+                let added = try options.open().store.addAnalyst(id, display: name, by: options.analystID())
+                emit("registered analyst \(added.id)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List registered analysts.")
+        @OptionGroup var options: StoreOptions
+        func run() throws {
+            try caseCommand {
+                let all = try options.open().store.analysts()
+                if options.json {
+                    printLines(all.map { a in
+                        var line = JSONLine()
+                        line.add("analyst", a.id.name); line.add("display", a.display); line.add("addedBy", a.addedBy)
+                        return line.description
+                    })
+                } else if all.isEmpty {
+                    emit("no analysts registered: any name is accepted (register with `objtrace analyst add NAME`)")
+                } else {
+                    printLines(TextTable.render(["ANALYST", "AS TYPED", "ADDED BY"], all.map { [$0.id.name, $0.display, $0.addedBy] }))
+                }
+            }
+        }
     }
 }

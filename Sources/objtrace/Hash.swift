@@ -15,10 +15,10 @@ struct Hash: ParsableCommand {
     var algorithms: String = "pdq,phash"
 
     @Option(help: "stored (pixels as in the file, the PDQ interop convention) or apply (as a person sees it).")
-    var orientation: String = "apply"
+    var orientation: OrientationPolicy = .apply
 
-    @Option(help: "jsonl, csv, pdq-list or tx.")
-    var format: String = "jsonl"
+    @Option(help: "jsonl, csv, pdq-list or tx (pdq-list and tx carry PDQ only, so --algo must include pdq).")
+    var format: HashJob.Format = .jsonl
 
     @Flag(help: "Decode JPEGs at a reduced DCT scale (PDQ keeps >= 512 px on the short side): much faster, within a few bits.")
     var fast = false
@@ -30,19 +30,20 @@ struct Hash: ParsableCommand {
     var paths: [String]
 
     func validate() throws {
-        guard OrientationPolicy(rawValue: orientation) != nil else { throw ValidationError("--orientation must be stored or apply") }
-        guard HashJob.Format(rawValue: format) != nil else { throw ValidationError("--format must be jsonl, csv, pdq-list or tx") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        do { _ = try HashAlgorithm.parseList(algorithms) } catch { throw ValidationError(error.message) }
+        let algos: [HashAlgorithm]
+        do { algos = try HashAlgorithm.parseList(algorithms) } catch { throw ValidationError(error.message) }
+        if [.pdqList, .tx].contains(format), !algos.contains(.pdq) {
+            throw ValidationError("--format \(format.rawValue) writes PDQ hashes only: add pdq to --algo (or use jsonl or csv)")
+        }
     }
 
     func run() throws {
         let algos = try HashAlgorithm.parseList(algorithms)
-        let hasher = ImageHasher(algorithms: algos, orientation: OrientationPolicy(rawValue: orientation)!,
-                                 mode: fast ? .fast : .exact)
-        let job = HashJob(hasher: hasher, format: HashJob.Format(rawValue: format)!, jobs: jobs)
-        var bar = TerminalProgress()
-        let result = job.run(paths: paths, emit: emit, report: report, progress: { bar.update(done: $0, total: $1) })
+        let hasher = ImageHasher(algorithms: algos, orientation: orientation, mode: fast ? .fast : .exact)
+        let job = HashJob(hasher: hasher, format: format, jobs: jobs)
+        let bar = TerminalProgress()
+        let result = job.run(paths: paths, emit: bar.emit, report: bar.report, progress: { bar.update(done: $0, total: $1) })
         bar.finish()
         throw batchExit(succeeded: result.hashed)
     }

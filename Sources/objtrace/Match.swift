@@ -28,7 +28,7 @@ struct Match: ParsableCommand {
         discussion: "Prints {\"path\", \"matches\": [{\"object\", \"algo\", \"distance\", \"tier\", …}]} per file.")
     @OptionGroup var options: StoreOptions
     @Flag(help: "Also search with local features (finds an object that is only part of the photo).") var local = false
-    @Argument var paths: [String]
+    @Argument(help: "Photos, folders, or PDQ hash lists (tx or pdq-list lines).") var paths: [String]
 
     func run() throws {
         var ok = 0

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ObjtraceKit
+import Store
 
 /// The analysts' command line. Each subcommand parses its arguments and calls ObjtraceKit; nothing else
 /// happens here.
@@ -9,10 +10,17 @@ struct Objtrace: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "objtrace",
         abstract: "Perceptual hashing, matching and case work for Trace-an-Object victim identification.",
+        discussion: """
+            Case-work commands take --store PATH (default $OBJTRACE_STORE or ./objtrace.sqlite) and --analyst NAME
+            (default $OBJTRACE_ANALYST). Listings print tables, or JSON lines with --json.
+            Exit status: 0 success; 1 refused or failed (one line on stderr; nothing changed) or, for batches,
+            nothing processed; 2 usage error.
+            """,
+        version: "objtrace 1.1 (store schema \(CaseStore.latestSchemaVersion))",
         subcommands: [
-            Inspect.self, Hash.self, Match.self, Init.self, ObjectCommand.self, TipCommand.self, Queue.self, Review.self,
-            CandidateCommand.self, Refer.self, Audit.self, Stats.self, Calibrate.self, Export.self, ImportCommand.self,
-            Sheet.self,
+            Inspect.self, Hash.self, Match.self, Init.self, AnalystCommand.self, ObjectCommand.self, TipCommand.self,
+            Queue.self, Review.self, CandidateCommand.self, Refer.self, Audit.self, Stats.self, Calibrate.self, Export.self,
+            ImportCommand.self, Sheet.self,
         ]
     )
 
@@ -45,18 +53,40 @@ func report(_ line: String) {
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal (quiet when piped or redirected).
-struct TerminalProgress {
+///
+/// Any other line printed while the bar shows must go through `emit`/`report` here: they erase the bar
+/// first, so a message never lands on the end of the bar's line; the next update draws it again.
+final class TerminalProgress {
     private var line = ProgressLine()
-    private let enabled = isatty(2) != 0
+    private let enabled: Bool
     private var drawn = false
 
-    mutating func update(done: Int, total: Int) {
+    init(enabled: Bool = isatty(2) != 0) { self.enabled = enabled }
+
+    func update(done: Int, total: Int) {
         guard enabled, let text = line.update(done: done, total: total) else { return }
-        FileHandle.standardError.write(Data(("\r" + text).utf8))
+        FileHandle.standardError.write(Data((ProgressLine.erase + text).utf8))
         drawn = true
     }
 
-    func finish() {
-        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    /// Erases the bar if it is showing.
+    func clear() {
+        guard drawn else { return }
+        FileHandle.standardError.write(Data(ProgressLine.erase.utf8))
+        drawn = false
     }
+
+    /// A stdout line, after clearing the bar.
+    func emit(_ text: String) {
+        clear()
+        objtrace.emit(text)
+    }
+
+    /// A stderr line, after clearing the bar.
+    func report(_ text: String) {
+        clear()
+        objtrace.report(text)
+    }
+
+    func finish() { clear() }
 }

@@ -1,7 +1,7 @@
 import ImageCore
 import Foundation
 import Testing
-@testable import Matching
+import Matching
 
 @Suite struct CalibrationTests {
     /// Negatives at distances 100…1099 (one each), positives at 0…199: with 1000 negatives and target 1e-3 one

@@ -1,6 +1,6 @@
 import ImageCore
 import Testing
-@testable import Matching
+import Matching
 
 /// Reference answer computed in plain Swift, independent of the C kernel and the tables.
 private func reference256(_ codes: [(Int64, SIMD4<UInt64>)], _ q: SIMD4<UInt64>, _ r: Int) -> [HammingMatch] {

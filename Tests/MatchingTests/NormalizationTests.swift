@@ -1,5 +1,5 @@
 import Testing
-@testable import Matching
+import Matching
 
 @Suite struct NormalizationTests {
     static let countryCases: [(String, String)] = [

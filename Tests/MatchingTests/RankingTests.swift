@@ -1,5 +1,5 @@
 import Testing
-@testable import Matching
+import Matching
 
 @Suite struct RankingTests {
     let ranker = CandidateRanker(normalizer: ClaimNormalizer(brandAliases: AliasTable([(alias: "VW", canonical: "Volkswagen")])))

@@ -30,11 +30,11 @@ struct InputFilesTests {
         let dir = try Scratch()
         let fifo = dir.path + "/pipe.jpg"
         #expect(mkfifo(fifo, 0o600) == 0)
-        #expect(throws: InputError("not-a-file: is a FIFO (named pipe)")) { try InputFiles.read(fifo) }
-        #expect(throws: InputError("not-a-file: is a character device")) { try InputFiles.read("/dev/zero") }
+        #expect(throws: InputError("not-a-file: \(fifo) is a FIFO (named pipe)")) { try InputFiles.read(fifo) }
+        #expect(throws: InputError("not-a-file: /dev/zero is a character device")) { try InputFiles.read("/dev/zero") }
         #expect(symlink("/dev/zero", dir.path + "/zero.jpg") == 0)
-        #expect(throws: InputError("not-a-file: is a character device")) { try InputFiles.read(dir.path + "/zero.jpg") }
-        #expect(throws: InputError("not-a-file: is a directory")) { try InputFiles.read(dir.path) }
+        #expect(throws: InputError("not-a-file: \(dir.path)/zero.jpg is a character device")) { try InputFiles.read(dir.path + "/zero.jpg") }
+        #expect(throws: InputError("not-a-file: \(dir.path) is a folder, not a file")) { try InputFiles.read(dir.path) }
     }
 
     @Test("Reads stop at the limit plus one byte")

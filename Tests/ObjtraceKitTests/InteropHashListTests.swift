@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import ObjtraceKit
+import ObjtraceKit
 
 /// The hash-list formats: tolerant reading, per-line errors, writing, and round trips of real hashes.
 @Suite struct InteropHashListTests {

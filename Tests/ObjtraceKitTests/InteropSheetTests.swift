@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import ObjtraceKit
+import ObjtraceKit
 
 /// The evidence-sheet and referral renderer: structure, escaping of public input, region scaling, and
 /// (opt-in) a real headless-browser check of a page built from real photos.

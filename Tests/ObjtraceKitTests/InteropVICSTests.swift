@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import ObjtraceKit
+import ObjtraceKit
 
 /// VICS 2.0 JSON: writing, reading both shapes, and errors that point at the offending value.
 @Suite struct InteropVICSTests {

@@ -1,5 +1,5 @@
 import ImageCore
-@testable import PerceptualHash
+import PerceptualHash
 import Testing
 
 /// The streamed, tiled fast paths against plain textbook statements of the same float operations, on

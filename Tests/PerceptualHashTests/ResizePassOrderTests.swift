@@ -1,4 +1,4 @@
-@testable import PerceptualHash
+import PerceptualHash
 import Testing
 
 /// Pillow 13 runs the vertical LANCZOS pass first only when it removes rows, more than twice as many as the

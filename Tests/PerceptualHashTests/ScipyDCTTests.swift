@@ -1,4 +1,4 @@
-@testable import PerceptualHash
+import PerceptualHash
 import Testing
 
 /// pHash's DCT against scipy.fftpack.dct outputs recorded as float64 bit patterns

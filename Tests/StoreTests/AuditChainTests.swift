@@ -4,13 +4,13 @@ import Testing
 
 /// Tampering as an attacker with write access to the file would do it: drop the triggers, then edit.
 @Suite struct AuditChainTests {
-    /// A store with 8 audit rows (migration + 7 operations).
+    /// A store with 9 audit rows (two migrations + 7 operations).
     func populated() throws -> TempStore {
         let t = try TempStore()
         try t.published("TAO-2026-014")  // add, crop, approve, approve, publish = 5
         try t.tip("one")
         try t.tip("two")
-        #expect(try t.store.verifyAudit() == .ok(count: 8))
+        #expect(try t.store.verifyAudit() == .ok(count: 9))
         try t.db.execute("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
         return t
     }
@@ -24,24 +24,24 @@ import Testing
     }
 
     @Test(arguments: [
-        "UPDATE audit_log SET analyst = 'mallory' WHERE seq = 4",
-        "UPDATE audit_log SET details = replace(details, 'alice', 'bob') WHERE seq = 4",
-        "UPDATE audit_log SET time_ms = time_ms + 1 WHERE seq = 4",
-        "UPDATE audit_log SET action = 'object.publish' WHERE seq = 4",
+        "UPDATE audit_log SET analyst = 'mallory' WHERE seq = 5",
+        "UPDATE audit_log SET details = replace(details, 'alice', 'bob') WHERE seq = 5",
+        "UPDATE audit_log SET time_ms = time_ms + 1 WHERE seq = 5",
+        "UPDATE audit_log SET action = 'object.publish' WHERE seq = 5",
     ])
     func editedRowIsNamed(sql: String) throws {
         let t = try populated()
         try t.db.run(sql)
         let b = try broken(t)
-        #expect(b.seq == 4 && b.problem == .edited)
-        #expect(b.description.hasPrefix("audit row 4: edited"))
+        #expect(b.seq == 5 && b.problem == .edited)
+        #expect(b.description.hasPrefix("audit row 5: edited"))
     }
 
     @Test func deletedRowIsNamed() throws {
         let t = try populated()
-        try t.db.run("DELETE FROM audit_log WHERE seq = 5")
+        try t.db.run("DELETE FROM audit_log WHERE seq = 6")
         let b = try broken(t)
-        #expect(b.seq == 5 && b.problem == .missing)
+        #expect(b.seq == 6 && b.problem == .missing)
     }
 
     @Test func deletedFirstRowIsNamed() throws {
@@ -52,43 +52,130 @@ import Testing
 
     @Test func swappedRowsAreReportedAsReordered() throws {
         let t = try populated()
-        try t.db.execute("UPDATE audit_log SET seq = 100 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = 100;")
+        try t.db.execute("UPDATE audit_log SET seq = 100 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = 5; UPDATE audit_log SET seq = 5 WHERE seq = 100;")
         let b = try broken(t)
-        #expect(b.seq == 3 && b.problem == .reordered)
-        #expect(b.message.contains("row 4"))
+        #expect(b.seq == 4 && b.problem == .reordered)
+        #expect(b.message.contains("row 5"))
     }
 
     @Test func editedAndRehashedRowIsNamed() throws {
         let t = try populated()
-        // Re-compute row 4's hash after editing it, as a careful attacker would; row 5's link then breaks.
-        let row = try #require(try t.store.auditLog(from: 4, limit: 1).first)
+        // Re-compute row 5's hash after editing it, as a careful attacker would; row 5's link then breaks.
+        let row = try #require(try t.store.auditLog(from: 5, limit: 1).first)
         let forged = AuditEntry.canonicalBytes(seq: row.seq, time: row.time, analyst: "mallory", action: row.action,
                                                subject: row.subject, details: row.details, prevHash: row.prevHash)
-        try t.db.run("UPDATE audit_log SET analyst = 'mallory', hash = ? WHERE seq = 4", [CaseStore.sha256Hex(forged)])
+        try t.db.run("UPDATE audit_log SET analyst = 'mallory', hash = ? WHERE seq = 5", [CaseStore.sha256Hex(forged)])
         let b = try broken(t)
-        #expect(b.seq == 4 && b.problem == .edited)
+        #expect(b.seq == 5 && b.problem == .edited)
         #expect(b.message.contains("re-hashed"))
     }
 
-    @Test func truncationIsCaughtOnlyWithAnAnchor() throws {
+    @Test func truncationIsCaughtWithAnAnchor() throws {
         let t = try populated()
         let anchor = try #require(try t.store.auditHead())
-        #expect(anchor.seq == 8)
-        #expect(try t.store.verifyAudit(anchor: anchor) == .ok(count: 8))
-        try t.db.run("DELETE FROM audit_log WHERE seq >= 7")
-        #expect(try t.store.verifyAudit() == .ok(count: 6))  // the chain alone cannot see a cut end
+        #expect(anchor.seq == 9)
+        #expect(try t.store.verifyAudit(anchor: anchor) == .ok(count: 9))
+        try t.db.run("DELETE FROM audit_log WHERE seq >= 8")
+        // The chain alone cannot see a cut end; the tips those rows recorded now have no audit entry.
+        #expect(try broken(t).problem == .rowUnrecorded)
         let b = try broken(t, anchor: anchor)
-        #expect(b.seq == 8 && b.problem == .truncated)
+        #expect(b.seq == 9 && b.problem == .truncated)
     }
 
     @Test func everyRowEditIsCaught() throws {
         let t = try populated()
-        for seq in 1...8 {
+        for seq in 1...9 {
             try t.db.run("UPDATE audit_log SET subject = subject || ' ' WHERE seq = ?", [seq])
             let b = try broken(t)
             #expect(b.seq == Int64(seq) && b.problem == .edited)
             try t.db.run("UPDATE audit_log SET subject = rtrim(subject, ' ') WHERE seq = ?", [seq])
-            #expect(try t.store.verifyAudit() == .ok(count: 8))
+            #expect(try t.store.verifyAudit() == .ok(count: 9))
         }
+    }
+
+    @Test func mistypedAnchorIsAnAnchorMismatchNotTruncation() throws {
+        let t = try populated()
+        let b = try broken(t, anchor: AuditAnchor(seq: 5, hash: "deadbeef"))
+        #expect(b.seq == 5 && b.problem == .anchorMismatch)
+        #expect(b.description.contains("anchor-mismatch") && !b.description.contains("truncated"))
+    }
+
+    @Test func fullyRehashedChainIsCaughtByTheAnchor() throws {
+        let t = try populated()
+        let anchor = try #require(try t.store.auditHead())
+        // Rewrite row 5 and re-hash it and every row after it: the chain alone verifies again.
+        var prev = try #require(try t.store.auditLog(from: 4, limit: 1).first).hash
+        for row in try t.store.auditLog(from: 5) {
+            let analyst = row.seq == 5 ? "mallory" : row.analyst
+            let hash = CaseStore.sha256Hex(AuditEntry.canonicalBytes(seq: row.seq, time: row.time, analyst: analyst, action: row.action,
+                                                                     subject: row.subject, details: row.details, prevHash: prev))
+            try t.db.run("UPDATE audit_log SET analyst = ?, prev_hash = ?, hash = ? WHERE seq = ?", [analyst, prev, hash, row.seq])
+            prev = hash
+        }
+        #expect(try t.store.verifyAudit() == .ok(count: 9))
+        let b = try broken(t, anchor: anchor)
+        #expect(b.seq == 9 && b.problem == .anchorMismatch)
+    }
+
+    @Test(arguments: [
+        "UPDATE tips SET text = 'EDITED' WHERE id = 1",
+        "UPDATE tip_claims SET value = 'Other' WHERE tip_id = 1",
+        "DELETE FROM tip_claims WHERE tip_id = 1",
+        "UPDATE objects SET state = 'identified', origin_countries = 'SE'",
+        "INSERT INTO object_approvals (object_id, ordinal, analyst) VALUES (1, 9, 'mallory')",
+        "UPDATE tips SET match_score = 99",
+    ])
+    func caseDataEditedOutsideObjtraceIsCaught(sql: String) throws {
+        let t = try TempStore()
+        try t.published("TAO-2026-014")
+        try t.tip("one", brand: "Alpro")
+        try t.tip("two")
+        #expect(try t.store.verifyAudit() == .ok(count: 9))
+        // A second connection, as the sqlite3 shell would be: no objtrace triggers there.
+        let shell = try Database(path: t.path)
+        try shell.execute(sql)
+        let b = try broken(t)
+        #expect(b.problem == .rowChanged)
+        #expect(b.row != nil && b.description.contains("changed outside objtrace"))
+    }
+
+    @Test func caseRowsAddedOrDeletedOutsideObjtraceAreCaught() throws {
+        let t = try TempStore()
+        try t.tip("one")
+        try t.tip("two")
+        let shell = try Database(path: t.path)
+        try shell.run("INSERT INTO settings (key, value) VALUES ('match-policy', '{}')")
+        #expect(try broken(t).problem == .rowUnrecorded)
+        try shell.run("DELETE FROM settings")
+        #expect(try t.store.verifyAudit() == .ok(count: 4))
+        try shell.run("DELETE FROM tips WHERE id = 2")
+        let b = try broken(t)
+        #expect(b.problem == .rowDeleted && b.row == "tips/2")
+    }
+
+    @Test func insertOrReplaceCannotOverwriteAuditRowsOrReviews() throws {
+        let t = try TempStore()
+        try t.published("TAO-2026-014")
+        let row = try #require(try t.store.auditLog(from: 5, limit: 1).first)
+        let shell = try Database(path: t.path)
+        #expect(throws: StoreError.self) {
+            try shell.run("INSERT OR REPLACE INTO audit_log (seq, time_ms, analyst, action, subject, details, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
+                          [row.seq, row.time.millisecondsSince1970, "mallory", row.action, row.subject, row.details, row.prevHash, row.hash])
+        }
+        #expect(throws: StoreError.self) {
+            try shell.run("REPLACE INTO reviews (id, time_ms, analyst, subject_kind, subject_key, action, reason) VALUES (1, 0, 'mallory', 'object', 'x', 'approve', '')")
+        }
+        #expect(try t.store.auditLog(from: 5, limit: 1).first?.analyst == row.analyst)
+        #expect(try t.store.verifyAudit() == .ok(count: 7))
+    }
+
+    @Test func legitimateOperationsKeepRowsVerified() throws {
+        let t = try TempStore()
+        try t.published("TAO-2026-014")
+        let one = try t.tip("one", about: "TAO-2026-014", brand: "Alpro")
+        try t.store.setMatchScores([one.tipID: 0.5], by: Ana.alice)
+        try t.store.review(one.tipID, decision: .relevant, reason: "ok", by: Ana.bob)
+        try t.store.linkTip(one.tipID, to: ObjectCode("TAO-2026-014"), by: Ana.bob)
+        #expect(try t.store.verifyAudit() == .ok(count: try t.store.auditLog().count))
     }
 }

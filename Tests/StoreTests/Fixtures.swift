@@ -95,3 +95,8 @@ enum Ana {
 
 /// The SHA-256 of a string's bytes: real digests, distinct per seed.
 func sha(_ seed: String) throws -> SHA256Hex { try SHA256Hex(CaseStore.sha256Hex(Array(seed.utf8))) }
+
+/// Audit entries a fresh store starts with: one per schema migration.
+enum Migrations {
+    static var count: Int { CaseStore.latestSchemaVersion }
+}

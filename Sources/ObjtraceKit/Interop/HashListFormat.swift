@@ -245,7 +245,7 @@ public enum HashListFormat: String, Sendable, CaseIterable {
 
     /// Splits on LF, CRLF and lone CR (a `Character` holds CRLF as one grapheme, so "\n" alone would miss it),
     /// after dropping a UTF-8 byte-order mark.
-    static func lines(of text: String) -> [String] {
+    package static func lines(of text: String) -> [String] {
         let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         var out = body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
             .map(String.init)

@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed JSON value that keeps the JSON types apart (a boolean never reads as a number), so the VICS
 /// reader can say precisely which value has the wrong type.
-enum InteropJSON: Sendable {
+package enum InteropJSON: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -16,13 +16,13 @@ enum InteropJSON: Sendable {
     /// A hand parser rather than JSONDecoder: decoding an untyped tree through `Decodable` means one failed
     /// attempt per type per value, which took minutes for a 100 000-record VICS set; JSONSerialization
     /// hands back NSNumber for booleans and numbers alike, which the validation must tell apart.
-    static func parse(_ bytes: [UInt8]) throws(InteropError) -> InteropJSON {
+    package static func parse(_ bytes: [UInt8]) throws(InteropError) -> InteropJSON {
         var parser = InteropJSONParser(bytes: bytes)
         return try parser.document()
     }
 
     /// The JSON type's name for error messages.
-    var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"

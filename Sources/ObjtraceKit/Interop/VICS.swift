@@ -82,6 +82,19 @@ public struct VICSRecord: Sendable, Hashable {
     public var series: String?
     /// The first `MediaFiles[].FileName` (or a record-level `FileName`), when present.
     public var fileName: String?
+
+    /// A record (the reader makes them; tests compare against them).
+    package init(path: String, mediaID: Int? = nil, md5: String, sha1: String? = nil, pdq: [String] = [], category: Int? = nil,
+                 series: String? = nil, fileName: String? = nil) {
+        self.path = path
+        self.mediaID = mediaID
+        self.md5 = md5
+        self.sha1 = sha1
+        self.pdq = pdq
+        self.category = category
+        self.series = series
+        self.fileName = fileName
+    }
 }
 
 /// Project VIC's VICS JSON, data model 2.0 (an OData v4 JSON payload).
@@ -277,7 +290,7 @@ public enum VICS {
 
 extension InteropJSON {
     /// Whether this is JSON `null`.
-    var isNull: Bool { if case .null = self { true } else { false } }
+    package var isNull: Bool { if case .null = self { true } else { false } }
     /// Whether this is a JSON string.
     var isString: Bool { if case .string = self { true } else { false } }
 }

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs the built `objtrace` executable (the one beside this test bundle) in a scratch folder.
+struct CLI {
+    /// What a run printed and how it ended.
+    struct Run: CustomStringConvertible {
+        var status: Int32
+        var out: String
+        var err: String
+        var outLines: [String] { out.split(separator: "\n").map(String.init) }
+        var description: String { "exit \(status)\nstdout: \(out)\nstderr: \(err)" }
+    }
+
+    /// The executable: next to the test bundle (`.build/<config>/`), else the repository's release or debug build.
+    static let executable: URL? = {
+        var candidates: [URL] = []
+        let argv0 = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).standardizedFileURL
+        candidates.append(argv0.deletingLastPathComponent().appendingPathComponent("objtrace"))
+        if let main = Bundle.main.executableURL { candidates.append(main.deletingLastPathComponent().appendingPathComponent("objtrace")) }
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("objtrace"))
+        for config in ["release", "debug"] {
+            candidates.append(SharedData.repoRoot.appendingPathComponent(".build/\(config)/objtrace"))
+        }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    /// A fresh working folder, removed by `cleanUp()`.
+    let dir: URL
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("objtrace-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: dir) }
+
+    /// The store path used by `run` unless the arguments name one.
+    var store: String { dir.appendingPathComponent("case.sqlite").path }
+
+    /// Runs another program (e.g. `script` for a terminal) in the scratch folder.
+    func runProgram(_ path: String, _ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = dir
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                   err: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs objtrace with `arguments` (cwd = the scratch folder, `OBJTRACE_STORE` = `store`, no analyst set).
+    @discardableResult
+    func run(_ arguments: [String], analyst: String? = nil, environment: [String: String] = [:]) throws -> Run {
+        let exe = try #require(CLI.executable, "the objtrace executable was not built beside the tests")
+        let process = Process()
+        process.executableURL = exe
+        process.arguments = arguments
+        process.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        env["OBJTRACE_STORE"] = store
+        env.removeValue(forKey: "OBJTRACE_ANALYST")
+        if let analyst { env["OBJTRACE_ANALYST"] = analyst }
+        env["COLUMNS"] = "100"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes before waiting, so a chatty command cannot block on a full pipe.
+        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                   err: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A sample file shipped in the repository.
+    static func sample(_ relative: String) -> String { SharedData.repoRoot.appendingPathComponent("samples/" + relative).path }
+
+    /// `init` + three objects published by alice and bob, as samples/run.sh does.
+    func publishedCase() throws {
+        try #require(try run(["init"], analyst: "alice").status == 0)
+        let objects = [("TAO-2026-001", "grocery_iconic_Alpro-Fresh-Soy-Milk.jpg"), ("TAO-2026-002", "grocery_iconic_Oatly-Oat-Milk.jpg")]
+        for (code, file) in objects {
+            let add = try run(["object", "add", "--code", code, "--title", "Carton", "--category", "packaging",
+                               "--question", "Where is this sold?", CLI.sample("objects/" + file)], analyst: "alice")
+            try #require(add.status == 0, "\(add)")
+            try #require(try run(["object", "approve", code], analyst: "alice").status == 0)
+            try #require(try run(["object", "approve", code], analyst: "bob").status == 0)
+            try #require(try run(["object", "publish", code], analyst: "bob").status == 0)
+        }
+    }
+}
