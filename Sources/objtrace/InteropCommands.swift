@@ -31,7 +31,7 @@ struct Export: ParsableCommand {
         func run() throws {
             try caseCommand {
                 let json = try InteropJobs.vics(try options.open(), object: object.map { try ObjectCode($0) })
-                try Data(json.utf8).write(to: URL(fileURLWithPath: out))
+                try Data(json.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)  // never a half-written file
                 emit("wrote \(out)")
             }
         }

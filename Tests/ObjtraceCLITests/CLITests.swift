@@ -61,6 +61,15 @@ struct CLITests {
         }
     }
 
+    @Test func tipImportHelpDocumentsTheLineSchema() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let help = try cli.run(["tip", "import", "--help"])
+        for field in ["received", "channel", "language", "text", "brand", "object", "photos", "contact", "Example"] {
+            #expect(help.out.contains(field), "tip import --help names \(field)")
+        }
+    }
+
     @Test(arguments: [
         (["object", "add", "--code", "TAO-2026-001", "--title", "T", "--category", "spoon", "--question", "Q", "x.jpg"], "bottle"),
         (["review", "1", "--decision", "maybe", "--reason", "r"], "relevant"),
