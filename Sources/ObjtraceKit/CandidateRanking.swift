@@ -130,7 +130,8 @@ public final class CandidateRanking {
             // A new hypothesis starts with every tip whose claims are a subset of its own (this one included).
             created = true
             var best: [Int64: ClusterBest] = [:]
-            for row in try store.evidence(of: code, keys: k.subsets) {
+            for row in try store.evidence(of: code, keys: k.subsets) where row.weight > 0 {
+                // (Weight 0 is a spam tip: the ranker never counts it, not even for a cluster of its own.)
                 let c = row.weight * Double(row.key.fields) / Double(k.fields)
                 if let b = best[row.cluster], b.contribution > c || (b.contribution == c && b.tip < row.tip) { continue }
                 best[row.cluster] = ClusterBest(contribution: c, tip: row.tip)

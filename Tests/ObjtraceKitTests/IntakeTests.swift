@@ -63,6 +63,11 @@ struct IntakeTests {
             if i == 40 { _ = try service.store.review(tips[3], decision: .spam, reason: "spam", by: bob) }
             if i == 60 { _ = try service.store.review(tips[10], decision: .relevant, reason: "good", by: bob) }
         }
+        // A spam tip is never counted, also not when a later, more specific tip starts a hypothesis it supports.
+        let spam = try service.submitTip(textTip("spam", object: codes[0], brand: "Zeta"), by: alice).tipID
+        _ = try service.store.review(spam, decision: .spam, reason: "spam", by: bob)
+        _ = try service.submitTip(textTip("after spam", object: codes[0], brand: "Alpro"), by: alice)
+        _ = try service.submitTip(textTip("zeta pl", object: codes[0], brand: "Zeta", country: "PL"), by: alice)
         // The same photo from two tipsters, about the first object: one cluster.
         let photo = Self.grocery[0].path
         _ = try service.submitTip(textTip("photo 1", object: codes[0], brand: "Alpro", photos: [photo]), by: alice)
