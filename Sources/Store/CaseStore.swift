@@ -103,13 +103,14 @@ public final class CaseStore {
         let steps = current == 0 ? [pending] : pending.map { [$0] }
         for group in steps {
             try database.transaction {
-                for migration in group { try database.execute(migration.sql) }
-                let version = group.last!.version
-                try database.execute("PRAGMA user_version = \(version)")
-                try appendAudit(analyst: analyst?.name ?? "system", action: .schemaMigrate, subject: .other("store"),
-                                details: ["version": .int(Int64(version)),
-                                          "name": .string(group.map(\.name).joined(separator: "; ")),
-                                          "sqlite": .string(Database.sqliteVersion)])
+                // One audit entry per migration, also when a new store takes them all in one transaction.
+                for migration in group {
+                    try database.execute(migration.sql)
+                    try database.execute("PRAGMA user_version = \(migration.version)")
+                    try appendAudit(analyst: analyst?.name ?? "system", action: .schemaMigrate, subject: .other("store"),
+                                    details: ["version": .int(Int64(migration.version)), "name": .string(migration.name),
+                                              "sqlite": .string(Database.sqliteVersion)])
+                }
             }
         }
         try installRowTracking()
