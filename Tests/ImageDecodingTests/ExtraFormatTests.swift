@@ -45,7 +45,7 @@ let maxExtraBitsVsSource = 6
 struct ExtraFormatFileTests {
     @Test("the committed set is there and small")
     func committedSet() throws {
-        #expect(ExtraFormatRow.all.count >= 19)
+        #expect(ExtraFormatRow.all.count >= 20)
         let total = try ExtraFormatRow.all.reduce(0) { $0 + (try $1.bytes().count) }
         #expect(total < 1_500_000)
         for format in ["heif", "webp", "gif"] { #expect(ExtraFormatRow.all.contains { $0.format == format }) }
@@ -130,6 +130,19 @@ struct ExtraFormatFileTests {
         #expect(rotated.raster.width == plain.raster.width && rotated.raster.height == plain.raster.height)
         #expect(meanAbsoluteDifference(rotated.raster, plain.raster) < 4)
         #expect(meanAbsoluteDifference(rotated.raster.applying(.down), plain.raster) > 20)
+    }
+
+    @Test("WebP EXIF orientation is reported and applied by upright(), like JPEG's")
+    func webpOrientation() throws {
+        let bytes = try [UInt8](Data(contentsOf: ExtraFormatRow.folder.appendingPathComponent("fruits_orient6.webp")))
+        let image = try ImageDecoder.decode(bytes)
+        #expect(image.info.orientation == 6)
+        #expect(image.raster.width == 300 && image.raster.height == 320)
+        let plain = try ImageDecoder.decode(try [UInt8](Data(contentsOf: ExtraFormatRow.folder.appendingPathComponent("fruits_q40.webp"))))
+        #expect(meanAbsoluteDifference(image.upright(), plain.raster) < 4)
+        // The working copy carries no orientation: its pixels are already upright.
+        let copy = try ImageDecoder.decode(try ExtraFormats.workingCopy(bytes).bytes)
+        #expect(copy.info.orientation == 1 && copy.raster == image.upright())
     }
 
     @Test("a pixel limit below the image refuses it before decoding")
