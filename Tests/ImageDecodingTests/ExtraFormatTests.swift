@@ -145,6 +145,28 @@ struct ExtraFormatFileTests {
         #expect(copy.info.orientation == 1 && copy.raster == image.upright())
     }
 
+    /// Pillow 13 fills what the first frame does not cover with palette index 0 (red here), neither the
+    /// background colour (blue) nor transparency; browsers show it transparent. objtrace shows it white, as
+    /// transparency is everywhere else.
+    @Test("GIF: a first frame smaller than the screen is placed at its offset on white")
+    func gifFrameOffset() throws {
+        // 8×8 screen, colours red (0) and blue (1, the background); a 4×4 red frame at (2, 2).
+        let bytes: [UInt8] = [
+            0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x08, 0x00, 0x08, 0x00, 0x80, 0x01, 0x00, 0xff, 0x00, 0x00, 0x00,
+            0x00, 0xff, 0x2c, 0x02, 0x00, 0x02, 0x00, 0x04, 0x00, 0x04, 0x00, 0x00, 0x02, 0x0d, 0x04, 0x41, 0x10,
+            0x04, 0x41, 0x10, 0x04, 0x41, 0x10, 0x04, 0x41, 0x10, 0x2c, 0x00, 0x3b,
+        ]
+        let image = try ImageDecoder.decode(bytes)
+        #expect(image.raster.width == 8 && image.raster.height == 8)
+        for y in 0..<8 {
+            for x in 0..<8 {
+                let i = 3 * (8 * y + x)
+                let inside = (2..<6).contains(x) && (2..<6).contains(y)
+                #expect(Array(image.raster.pixels[i..<(i + 3)]) == (inside ? [255, 0, 0] : [255, 255, 255]), "(\(x), \(y))")
+            }
+        }
+    }
+
     @Test("a pixel limit below the image refuses it before decoding")
     func pixelLimit() throws {
         for row in ExtraFormatRow.all {
