@@ -14,7 +14,8 @@ import ImageCore
 ///   frame** rendered on the canvas (`WebPAnimDecoder`, what Pillow uses), alpha composited onto white.
 ///   EXIF orientation from an `EXIF` chunk is reported like JPEG's.
 /// - **GIF**: the **first frame** only, decoded line by line (`DGifGetLine`, never `DGifSlurp`), interlacing
-///   undone, onto a white canvas of the logical screen's size; transparent pixels stay white.
+///   undone, onto a white canvas of the logical screen's size; transparent pixels stay white, and so does what
+///   a first frame smaller than the screen leaves uncovered (Pillow fills that with palette entry 0).
 ///
 /// Limits, all checked before any pixel memory is allocated: `DecodeOptions.maxPixels` on the delivered size
 /// (and on a GIF's first frame rectangle, which is its LZW work); `maxFrames` on animations (counted by a

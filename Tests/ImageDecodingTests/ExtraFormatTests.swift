@@ -45,7 +45,7 @@ let maxExtraBitsVsSource = 6
 struct ExtraFormatFileTests {
     @Test("the committed set is there and small")
     func committedSet() throws {
-        #expect(ExtraFormatRow.all.count >= 19)
+        #expect(ExtraFormatRow.all.count >= 20)
         let total = try ExtraFormatRow.all.reduce(0) { $0 + (try $1.bytes().count) }
         #expect(total < 1_500_000)
         for format in ["heif", "webp", "gif"] { #expect(ExtraFormatRow.all.contains { $0.format == format }) }
@@ -130,6 +130,41 @@ struct ExtraFormatFileTests {
         #expect(rotated.raster.width == plain.raster.width && rotated.raster.height == plain.raster.height)
         #expect(meanAbsoluteDifference(rotated.raster, plain.raster) < 4)
         #expect(meanAbsoluteDifference(rotated.raster.applying(.down), plain.raster) > 20)
+    }
+
+    @Test("WebP EXIF orientation is reported and applied by upright(), like JPEG's")
+    func webpOrientation() throws {
+        let bytes = try [UInt8](Data(contentsOf: ExtraFormatRow.folder.appendingPathComponent("fruits_orient6.webp")))
+        let image = try ImageDecoder.decode(bytes)
+        #expect(image.info.orientation == 6)
+        #expect(image.raster.width == 300 && image.raster.height == 320)
+        let plain = try ImageDecoder.decode(try [UInt8](Data(contentsOf: ExtraFormatRow.folder.appendingPathComponent("fruits_q40.webp"))))
+        #expect(meanAbsoluteDifference(image.upright(), plain.raster) < 4)
+        // The working copy carries no orientation: its pixels are already upright.
+        let copy = try ImageDecoder.decode(try ExtraFormats.workingCopy(bytes).bytes)
+        #expect(copy.info.orientation == 1 && copy.raster == image.upright())
+    }
+
+    /// Pillow 13 fills what the first frame does not cover with palette index 0 (red here), neither the
+    /// background colour (blue) nor transparency; browsers show it transparent. objtrace shows it white, as
+    /// transparency is everywhere else.
+    @Test("GIF: a first frame smaller than the screen is placed at its offset on white")
+    func gifFrameOffset() throws {
+        // 8×8 screen, colours red (0) and blue (1, the background); a 4×4 red frame at (2, 2).
+        let bytes: [UInt8] = [
+            0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x08, 0x00, 0x08, 0x00, 0x80, 0x01, 0x00, 0xff, 0x00, 0x00, 0x00,
+            0x00, 0xff, 0x2c, 0x02, 0x00, 0x02, 0x00, 0x04, 0x00, 0x04, 0x00, 0x00, 0x02, 0x0d, 0x04, 0x41, 0x10,
+            0x04, 0x41, 0x10, 0x04, 0x41, 0x10, 0x04, 0x41, 0x10, 0x2c, 0x00, 0x3b,
+        ]
+        let image = try ImageDecoder.decode(bytes)
+        #expect(image.raster.width == 8 && image.raster.height == 8)
+        for y in 0..<8 {
+            for x in 0..<8 {
+                let i = 3 * (8 * y + x)
+                let inside = (2..<6).contains(x) && (2..<6).contains(y)
+                #expect(Array(image.raster.pixels[i..<(i + 3)]) == (inside ? [255, 0, 0] : [255, 255, 255]), "(\(x), \(y))")
+            }
+        }
     }
 
     @Test("a pixel limit below the image refuses it before decoding")

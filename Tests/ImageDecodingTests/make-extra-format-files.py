@@ -7,7 +7,7 @@
 #   python3 Tests/ImageDecodingTests/make-extra-format-files.py > Tests/ImageDecodingTests/extra-formats.tsv
 import hashlib, io, os, shutil, struct, subprocess, sys, tempfile, zlib
 import imagehash, numpy as np, pdqhash, PIL, pillow_heif
-from PIL import Image
+from PIL import Image, ImageOps
 
 SHARED = "../shared/data/dev/"
 OUT = "Tests/ImageDecodingTests/ExtraFormats/"
@@ -86,6 +86,11 @@ run("webpmux", "-set", "xmp", tmp("fruits.xmp"), OUT + "fruits_q40.webp", "-o", 
 run("cwebp", "-quiet", "-lossless", tmp("baboon.png"), "-o", OUT + "baboon_lossless.webp"); add("baboon_lossless.webp", "baboon", exact=1, notes="cwebp -lossless")
 run("cwebp", "-quiet", "-q", "75", tmp("tux.png"), "-o", OUT + "tux_alpha.webp");       add("tux_alpha.webp", "tux", exact=1, notes="cwebp -q 75 with alpha")
 run("cwebp", "-quiet", "-lossless", tmp("tux.png"), "-o", OUT + "tux_alpha_lossless.webp"); add("tux_alpha_lossless.webp", "tux", exact=1, notes="cwebp -lossless with alpha")
+rotated.save(tmp("fruits_sideways.png"))
+run("cwebp", "-quiet", "-q", "40", tmp("fruits_sideways.png"), "-o", tmp("fruits_sideways.webp"))
+open(tmp("orient6.exif"), "wb").write(exif_bytes(orientation=6))
+run("webpmux", "-set", "exif", tmp("orient6.exif"), tmp("fruits_sideways.webp"), "-o", OUT + "fruits_orient6.webp")
+add("fruits_orient6.webp", "fruits", exact=1, notes="stored sideways, EXIF orientation 6 (webpmux -set exif); Pillow's pixels after exif_transpose")
 frames = [fruits, fruits.transpose(Image.Transpose.FLIP_LEFT_RIGHT), baboon.resize(fruits.size)]
 frames[0].save(OUT + "fruits_anim.webp", save_all=True, append_images=frames[1:], duration=100, quality=80)
 add("fruits_anim.webp", "fruits", exact=1, notes="Pillow animated WebP, 3 frames (first decoded)")
@@ -105,8 +110,10 @@ add("fruits_anim.gif", "fruits", exact=1, notes="Pillow animated GIF, 3 frames (
 
 # ---- what Pillow decodes
 def over_white(im):
-    """RGB pixels of frame 0, alpha composited onto white with the PNG path's rounding."""
+    """RGB pixels of frame 0, alpha composited onto white with the PNG path's rounding; a WebP's EXIF
+    orientation applied as objtrace's upright() does (pillow-heif has already applied a HEIF's irot/imir)."""
     im.seek(0)
+    if im.format == "WEBP": im = ImageOps.exif_transpose(im)
     rgba = np.asarray(im.convert("RGBA")).astype(np.uint32)
     rgb, alpha = rgba[:, :, :3], rgba[:, :, 3:4]
     return ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)

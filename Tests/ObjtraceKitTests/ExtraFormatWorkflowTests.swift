@@ -33,7 +33,7 @@ struct ExtraFormatWorkflowTests {
             _ = try service.store.publish(code, by: bob)
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(files.count >= 19)
+        #expect(files.count >= 20)
         for file in files {
             let want = try ObjectCode(try #require(objects.first { file.hasPrefix($0.prefix) }).code)
             var input = CaseService.TipInput()
@@ -47,7 +47,10 @@ struct ExtraFormatWorkflowTests {
             let stored = try service.store.tip(result.tipID).content.photos[0]
             let working = try service.blobs.get(stored.workingSHA256.value)
             #expect(ImageFormat.sniff(working) == .png, "\(file): working copy is not a PNG")
-            #expect(PNGChunks(working).allSatisfy { ["IHDR", "IDAT", "IEND"].contains($0.type) })
+            // Pixels and at most an orientation-only eXIf: nothing that could identify the sender.
+            #expect(PNGChunks(working).allSatisfy { ["IHDR", "IDAT", "IEND", "eXIf"].contains($0.type) })
+            let left = ExifSummary.read(from: working)
+            #expect(!left.hasGPS && !left.hasDeviceSerial, "\(file): working copy carries GPS or a serial")
             #expect(stored.originalHadGPS == file.contains("gps"), "\(file): GPS flag")
             #expect(stored.originalHadDeviceSerial == (file.contains("gps") || file.contains("xmp")), "\(file): serial flag")
         }
