@@ -59,13 +59,18 @@ public enum ExtraFormats {
             if Int(h.frames) > maxFrames {
                 throw DecodeError(.tooLarge, "more than \(maxFrames) animation frames (refused before decoding)")
             }
-            var message = [CChar](repeating: 0, count: Int(OTX_MSG_LEN))
-            var status: Int32 = 0
-            let pixels = [UInt8](unsafeUninitializedCapacity: w * ht * 3) { out, initialized in
-                status = message.withUnsafeMutableBufferPointer { opened.decode(out.baseAddress!, $0.baseAddress!) }
-                initialized = w * ht * 3
+            // The RGB result plus what the libraries hold meanwhile (HEIF planes + RGB, two WebP canvases): about
+            // 11 bytes per pixel, counted against the decode memory budget shared by `--jobs N` workers.
+            let pixels = try DecodeBudget.holding(options.memoryBudget, w * ht * 11) { () throws(DecodeError) -> [UInt8] in
+                var message = [CChar](repeating: 0, count: Int(OTX_MSG_LEN))
+                var status: Int32 = 0
+                let pixels = [UInt8](unsafeUninitializedCapacity: w * ht * 3) { out, initialized in
+                    status = message.withUnsafeMutableBufferPointer { opened.decode(out.baseAddress!, $0.baseAddress!) }
+                    initialized = w * ht * 3
+                }
+                if status != Int32(OTX_OK) { throw error(status, message, format: format) }
+                return pixels
             }
-            if status != Int32(OTX_OK) { throw error(status, message, format: format) }
             let raster = Raster(width: w, height: ht, channels: 3, pixels: pixels)
             return DecodedImage(raster: raster, info: info(h, format: format, bytes: bytes), scale: .full, warnings: 0)
         }
