@@ -81,29 +81,15 @@ public struct FeatureExtractor: Sendable {
             // Exact per-axis scale of this level back to working pixels, then to source pixels.
             let sx = Double(base.width) / Double(level.width), sy = Double(base.height) / Double(level.height)
             let start = descriptors.count
-            descriptors += [UInt64](repeating: 0, count: 4 * corners.count)
-            if config.includeMirrored { mirrored += [UInt64](repeating: 0, count: 4 * corners.count) }
-            var dirs: [(Float, Float)] = []
-            dirs.reserveCapacity(corners.count)
-            for c in corners { dirs.append(RotatedBRIEF.orientation(level, x: c.x, y: c.y)) }
-            let include = config.includeMirrored
-            smoothed.pixels.withUnsafeBufferPointer { sm in
-                descriptors.withUnsafeMutableBufferPointer { out in
-                    for (i, c) in corners.enumerated() {
-                        RotatedBRIEF.describe(sm, width: level.width, height: level.height, x: c.x, y: c.y,
-                                              cos: dirs[i].0, sin: dirs[i].1, mirrored: false,
-                                              into: out, at: start + 4 * i)
-                    }
-                }
-                if include {
-                    mirrored.withUnsafeMutableBufferPointer { out in
-                        for (i, c) in corners.enumerated() {
-                            RotatedBRIEF.describe(sm, width: level.width, height: level.height, x: c.x, y: c.y,
-                                                  cos: dirs[i].0, sin: dirs[i].1, mirrored: true,
-                                                  into: out, at: start + 4 * i)
-                        }
-                    }
-                }
+            descriptors += repeatElement(0, count: 4 * corners.count)
+            if config.includeMirrored { mirrored += repeatElement(0, count: 4 * corners.count) }
+            let xs = corners.map { Int32($0.x) }, ys = corners.map { Int32($0.y) }
+            let dirs = RotatedBRIEF.orientations(level, positions: corners.map { Int32($0.y * level.width + $0.x) })
+            RotatedBRIEF.describe(smoothed, xs: xs, ys: ys, cos: dirs.cos, sin: dirs.sin, mirrored: false,
+                                  into: &descriptors, at: start)
+            if config.includeMirrored {
+                RotatedBRIEF.describe(smoothed, xs: xs, ys: ys, cos: dirs.cos, sin: dirs.sin, mirrored: true,
+                                      into: &mirrored, at: start)
             }
             for (i, c) in corners.enumerated() {
                 let wx = (Double(c.x) + 0.5) * sx - 0.5, wy = (Double(c.y) + 0.5) * sy - 0.5
@@ -111,7 +97,7 @@ public struct FeatureExtractor: Sendable {
                     x: Float((wx + 0.5) * Double(workScale) - 0.5),
                     y: Float((wy + 0.5) * Double(workScale) - 0.5),
                     size: Float(31 * levelScale) * workScale,
-                    angle: approxAtan2(dirs[i].1, dirs[i].0),
+                    angle: approxAtan2(dirs.sin[i], dirs.cos[i]),
                     response: c.harris,
                     level: UInt8(l)))
             }

@@ -1,3 +1,4 @@
+import CFeatureKernel
 import ImageCore
 /// A tentative descriptor correspondence: keypoint indices into the query and the reference feature sets.
 public struct FeatureMatch: Sendable, Hashable, Codable {
@@ -214,22 +215,16 @@ public struct LocalMatcher: Sendable {
         var bestDistForRef = [Int](repeating: Int.max, count: nr)
         var out: [FeatureMatch] = []
         let ratio = config.ratio, maxD = config.maxDistance
-        query.withUnsafeBufferPointer { q in
-            reference.withUnsafeBufferPointer { r in
-                for i in 0..<nq {
-                    let a0 = q[4 * i], a1 = q[4 * i + 1], a2 = q[4 * i + 2], a3 = q[4 * i + 3]
-                    var d1 = Int.max, d2 = Int.max, j1 = -1
-                    for j in 0..<nr {
-                        let d = (a0 ^ r[4 * j]).nonzeroBitCount + (a1 ^ r[4 * j + 1]).nonzeroBitCount
-                            + (a2 ^ r[4 * j + 2]).nonzeroBitCount + (a3 ^ r[4 * j + 3]).nonzeroBitCount
-                        if d < d1 { d2 = d1; d1 = d; j1 = j } else if d < d2 { d2 = d }
-                    }
-                    guard d1 <= maxD, Double(d1) < ratio * Double(d2) else { continue }
-                    if d1 < bestDistForRef[j1] {
-                        bestDistForRef[j1] = d1
-                        bestForRef[j1] = i
-                    }
-                }
+        // 2-NN by hardware popcount (C kernel, runtime CPU dispatch).
+        var nearest = [Int32](repeating: 0, count: nq), d1s = [Int32](repeating: 0, count: nq)
+        var d2s = [Int32](repeating: 0, count: nq)
+        ot_feat_knn2(query, nq, reference, nr, &nearest, &d1s, &d2s)
+        for i in 0..<nq {
+            let d1 = Int(d1s[i]), d2 = Int(d2s[i]), j1 = Int(nearest[i])
+            guard d1 <= maxD, Double(d1) < ratio * Double(d2) else { continue }
+            if d1 < bestDistForRef[j1] {
+                bestDistForRef[j1] = d1
+                bestForRef[j1] = i
             }
         }
         for j in 0..<nr where bestForRef[j] >= 0 {

@@ -1,0 +1,367 @@
+#include "feature_kernel.h"
+
+#include <limits.h>
+#include <string.h>
+
+// Runtime CPU dispatch (ifunc): the default x86-64 build has SSE2 only (no popcount, 16-byte vectors), and
+// unsafeFlags would break packages that depend on objtrace.
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__)) && defined(__linux__)
+#define OT_CLONES __attribute__((target_clones("arch=x86-64-v3", "popcnt", "default")))
+#else
+#define OT_CLONES
+#endif
+#define OT_INLINE static inline __attribute__((always_inline))
+
+// Every clone must give the same bits (and the same as the Swift code these loops replaced): no FMA.
+#pragma clang fp contract(off)
+
+typedef uint8_t u8x32 __attribute__((vector_size(32)));
+typedef int8_t i8x32 __attribute__((vector_size(32)));
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+
+OT_CLONES void ot_feat_luma(const uint8_t *rgb, size_t pixels, uint8_t *out) {
+    for (size_t i = 0; i < pixels; i++) {
+        const uint32_t r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
+        out[i] = (uint8_t)((77u * r + 150u * g + 29u * b + 128u) >> 8);
+    }
+}
+
+// MARK: Area resize
+
+OT_CLONES void ot_feat_area_h(const uint8_t *src, int w, int h, int out_w, const int32_t *start,
+                              const int32_t *index, const float *weight, float *tmp) {
+    for (int y = 0; y < h; y++) {
+        const uint8_t *row = src + (size_t)y * (size_t)w;
+        float *o = tmp + (size_t)y * (size_t)out_w;
+        for (int x = 0; x < out_w; x++) {
+            float acc = 0;
+            const int e = start[x + 1];
+            for (int k = start[x]; k < e; k++) acc += (float)row[index[k]] * weight[k];
+            o[x] = acc;
+        }
+    }
+}
+
+OT_CLONES void ot_feat_area_v(const float *tmp, int w, int out_h, const int32_t *start, const int32_t *index,
+                              const float *weight, float *acc, uint8_t *dst) {
+    for (int y = 0; y < out_h; y++) {
+        for (int x = 0; x < w; x++) acc[x] = 0.5f;
+        for (int k = start[y]; k < start[y + 1]; k++) {
+            const float *r = tmp + (size_t)index[k] * (size_t)w;
+            const float wk = weight[k];
+            for (int x = 0; x < w; x++) acc[x] += r[x] * wk;
+        }
+        uint8_t *o = dst + (size_t)y * (size_t)w;
+        for (int x = 0; x < w; x++) {
+            const float a = acc[x];
+            o[x] = a >= 255.0f ? 255 : (a <= 0.0f ? 0 : (uint8_t)(int32_t)a);
+        }
+    }
+}
+
+// MARK: Gaussian blur
+
+static const uint32_t blur_taps[9] = {7, 17, 32, 47, 50, 47, 32, 17, 7};
+
+OT_INLINE int clampi(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+OT_CLONES void ot_feat_blur9(const uint8_t *src, int w, int h, uint16_t *tmp, uint8_t *dst) {
+    for (int y = 0; y < h; y++) {
+        const uint8_t *s = src + (size_t)y * (size_t)w;
+        uint16_t *t = tmp + (size_t)y * (size_t)w;
+        for (int x = 0; x < w; x++) {
+            if (x == 4) {
+                // Interior: 256 · 255 + 8 fits 16 bits, so the vector loop can stay narrow.
+                for (; x < w - 4; x++) {
+                    const uint32_t acc = 7u * ((uint32_t)s[x - 4] + s[x + 4]) + 17u * ((uint32_t)s[x - 3] + s[x + 3])
+                        + 32u * ((uint32_t)s[x - 2] + s[x + 2]) + 47u * ((uint32_t)s[x - 1] + s[x + 1]) + 50u * s[x];
+                    t[x] = (uint16_t)((acc + 8) >> 4);
+                }
+                if (x >= w) break;
+            }
+            uint32_t acc = 0;
+            for (int i = -4; i <= 4; i++) acc += blur_taps[i + 4] * s[clampi(x + i, 0, w - 1)];
+            t[x] = (uint16_t)((acc + 8) >> 4);
+        }
+    }
+    for (int y = 0; y < h; y++) {
+        uint8_t *o = dst + (size_t)y * (size_t)w;
+        if (y >= 4 && y < h - 4) {
+            const uint16_t *r0 = tmp + (size_t)(y - 4) * (size_t)w, *r1 = r0 + w, *r2 = r1 + w, *r3 = r2 + w,
+                           *r4 = r3 + w, *r5 = r4 + w, *r6 = r5 + w, *r7 = r6 + w, *r8 = r7 + w;
+            for (int x = 0; x < w; x++) {
+                const uint32_t acc = 7u * ((uint32_t)r0[x] + r8[x]) + 17u * ((uint32_t)r1[x] + r7[x])
+                    + 32u * ((uint32_t)r2[x] + r6[x]) + 47u * ((uint32_t)r3[x] + r5[x]) + 50u * (uint32_t)r4[x];
+                const uint32_t v = (acc + 2048) >> 12;
+                o[x] = (uint8_t)(v > 255 ? 255 : v);
+            }
+        } else {
+            for (int x = 0; x < w; x++) {
+                uint32_t acc = 0;
+                for (int i = -4; i <= 4; i++) acc += blur_taps[i + 4] * tmp[(size_t)clampi(y + i, 0, h - 1) * (size_t)w + x];
+                const uint32_t v = (acc + 2048) >> 12;
+                o[x] = (uint8_t)(v > 255 ? 255 : v);
+            }
+        }
+    }
+}
+
+// MARK: FAST-9
+
+static const int circle_dx[16] = {0, 1, 2, 3, 3, 3, 2, 1, 0, -1, -2, -3, -3, -3, -2, -1};
+static const int circle_dy[16] = {-3, -3, -2, -1, 0, 1, 2, 3, 3, 3, 2, 1, 0, -1, -2, -3};
+
+/// The arc score of the pixel at p (0 when it is not a corner at `threshold`).
+OT_INLINE int fast_score(const uint8_t *p, const int *off, int threshold) {
+    const int c = p[0];
+    int d[25];
+    for (int k = 0; k < 16; k++) d[k] = (int)p[off[k]] - c;
+    for (int k = 16; k < 25; k++) d[k] = d[k - 16];
+    int best = 0;
+    for (int s = 0; s < 16; s++) {
+        int mn = INT_MAX, mx = INT_MIN;
+        for (int j = s; j < s + 9; j++) {
+            mn = d[j] < mn ? d[j] : mn;
+            mx = d[j] > mx ? d[j] : mx;
+        }
+        if (mn > best) best = mn;
+        if (-mx > best) best = -mx;
+    }
+    return best > threshold ? best : 0;
+}
+
+/// The scalar test of one pixel, with the same quick rejections as the vector path.
+OT_INLINE int fast_pixel(const uint8_t *p, const int *off, int threshold) {
+    const int c = p[0], hi = c + threshold, lo = c - threshold;
+    const int v0 = p[off[0]], v8 = p[off[8]];
+    if (v0 <= hi && v0 >= lo && v8 <= hi && v8 >= lo) return 0;
+    const int v4 = p[off[4]], v12 = p[off[12]];
+    const int bright = (v0 > hi) + (v4 > hi) + (v8 > hi) + (v12 > hi);
+    const int dark = (v0 < lo) + (v4 < lo) + (v8 < lo) + (v12 < lo);
+    if (bright < 2 && dark < 2) return 0;
+    return fast_score(p, off, threshold);
+}
+
+// Vectors pass through memory, never by value: a 32-byte vector argument or result would change the ABI between
+// the clones.
+#define LOAD32(v, p) memcpy(&(v), (p), 32)
+
+/// Lanes of `m` (16 circle masks) that hold 9 contiguous set masks (cyclically): ORed into *any.
+OT_INLINE void any_run9(const i8x32 *m, i8x32 *any) {
+    i8x32 a2[16], a4[16];
+    for (int k = 0; k < 16; k++) a2[k] = m[k] & m[(k + 1) & 15];
+    for (int k = 0; k < 16; k++) a4[k] = a2[k] & a2[(k + 2) & 15];
+    for (int k = 0; k < 16; k++) *any |= a4[k] & a4[(k + 4) & 15] & m[(k + 8) & 15];
+}
+
+OT_CLONES size_t ot_feat_fast9(const uint8_t *img, int w, int h, int threshold, int border, int16_t *score,
+                               int32_t *candidates, size_t capacity) {
+    int off[16];
+    for (int k = 0; k < 16; k++) off[k] = circle_dy[k] * w + circle_dx[k];
+    const int b = border;
+    const int x0 = b - 1, x1 = w - b;  // inclusive band
+    size_t n = 0;
+    const u8x32 t = (u8x32){0} + (uint8_t)(threshold > 255 ? 255 : threshold);
+    for (int y = b - 1; y <= h - b; y++) {
+        const int inner = y >= b && y < h - b;
+        const uint8_t *row = img + (size_t)y * (size_t)w;
+        int16_t *srow = score + (size_t)y * (size_t)w;
+        int x = x0;
+        for (; x + 31 <= x1; x += 32) {
+            const uint8_t *p = row + x;
+            u8x32 c, v0, v4, v8, v12;
+            LOAD32(c, p);
+            // Saturating c ± t: a centre within t of 255 (or 0) can have no brighter (darker) neighbour, as in the
+            // scalar test's Int arithmetic.
+            u8x32 hi = c + t, lo = c - t;
+            hi |= (u8x32)(hi < c);
+            lo &= ~(u8x32)(lo > c);
+            LOAD32(v0, p + off[0]);
+            LOAD32(v4, p + off[4]);
+            LOAD32(v8, p + off[8]);
+            LOAD32(v12, p + off[12]);
+            const i8x32 b0 = (i8x32)(v0 > hi), b4 = (i8x32)(v4 > hi), b8 = (i8x32)(v8 > hi), b12 = (i8x32)(v12 > hi);
+            const i8x32 d0 = (i8x32)(v0 < lo), d4 = (i8x32)(v4 < lo), d8 = (i8x32)(v8 < lo), d12 = (i8x32)(v12 < lo);
+            const i8x32 minus2 = (i8x32){0} - 2;
+            i8x32 cand = (b0 | d0 | b8 | d8) & (((b0 + b4 + b8 + b12) <= minus2) | ((d0 + d4 + d8 + d12) <= minus2));
+            uint64_t wd[4];
+            memcpy(wd, &cand, 32);
+            if ((wd[0] | wd[1] | wd[2] | wd[3]) == 0) continue;
+            i8x32 mb[16], md[16];
+            for (int k = 0; k < 16; k++) {
+                u8x32 v;
+                LOAD32(v, p + off[k]);
+                mb[k] = (i8x32)(v > hi);
+                md[k] = (i8x32)(v < lo);
+            }
+            i8x32 run = {0};
+            any_run9(mb, &run);
+            any_run9(md, &run);
+            cand &= run;
+            memcpy(wd, &cand, 32);
+            for (int q = 0; q < 4; q++) {
+                uint64_t m = wd[q];
+                while (m) {
+                    const int bit = __builtin_ctzll(m);
+                    m &= ~((uint64_t)0xFF << (bit & ~7));
+                    const int xx = x + q * 8 + (bit >> 3);
+                    const int s = fast_score(row + xx, off, threshold);
+                    srow[xx] = (int16_t)s;
+                    if (inner && xx >= b && xx < w - b && n < capacity) candidates[n] = (int32_t)(y * w + xx);
+                    if (inner && xx >= b && xx < w - b) n++;
+                }
+            }
+        }
+        for (; x <= x1; x++) {
+            const int s = fast_pixel(row + x, off, threshold);
+            if (s == 0) continue;
+            srow[x] = (int16_t)s;
+            if (inner && x >= b && x < w - b) {
+                if (n < capacity) candidates[n] = (int32_t)(y * w + x);
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+OT_CLONES size_t ot_feat_nms(const int16_t *sc, int w, const int32_t *candidates, size_t n, int32_t *out) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t p = candidates[i];
+        const int16_t s = sc[p];
+        if (s <= sc[p - w - 1] || s <= sc[p - w] || s <= sc[p - w + 1] || s <= sc[p - 1]) continue;
+        if (s < sc[p + 1] || s < sc[p + w - 1] || s < sc[p + w] || s < sc[p + w + 1]) continue;
+        out[m++] = p;
+    }
+    return m;
+}
+
+// MARK: Harris
+
+OT_CLONES void ot_feat_harris(const uint8_t *img, int w, const int32_t *positions, size_t n, float *out) {
+    const float norm = 1.0f / (4.0f * 49.0f * 255.0f);
+    for (size_t i = 0; i < n; i++) {
+        int32_t sxx = 0, syy = 0, sxy = 0;
+        for (int dy = -3; dy <= 3; dy++) {
+            // r1[x + 1] runs over the 7 columns of the block; r0 and r2 are the rows above and below.
+            const uint8_t *r1 = img + positions[i] + dy * w - 4;
+            const uint8_t *r0 = r1 - w, *r2 = r1 + w;
+            for (int x = 0; x < 7; x++) {
+                const int32_t a = r0[x], bb = r0[x + 1], c = r0[x + 2];
+                const int32_t d = r1[x], f = r1[x + 2];
+                const int32_t g = r2[x], hh = r2[x + 1], k = r2[x + 2];
+                const int32_t gx = (c + 2 * f + k) - (a + 2 * d + g);
+                const int32_t gy = (g + 2 * hh + k) - (a + 2 * bb + c);
+                sxx += gx * gx;
+                syy += gy * gy;
+                sxy += gx * gy;
+            }
+        }
+        const float fxx = (float)sxx * norm, fyy = (float)syy * norm, fxy = (float)sxy * norm;
+        out[i] = fxx * fyy - fxy * fxy - 0.04f * (fxx + fyy) * (fxx + fyy);
+    }
+}
+
+// MARK: Orientation
+
+OT_CLONES void ot_feat_moments(const uint8_t *img, int w, int r, const int32_t *half, const int32_t *positions,
+                               size_t n, int64_t *m10, int64_t *m01) {
+    for (size_t i = 0; i < n; i++) {
+        int32_t a10 = 0, a01 = 0;
+        for (int dy = -r; dy <= r; dy++) {
+            const int hw = half[dy < 0 ? -dy : dy];
+            const uint8_t *row = img + positions[i] + dy * w;
+            int32_t rowSum = 0, rowMoment = 0;
+            for (int dx = -hw; dx <= hw; dx++) {
+                const int32_t v = row[dx];
+                rowMoment += dx * v;
+                rowSum += v;
+            }
+            a10 += rowMoment;
+            a01 += dy * rowSum;
+        }
+        m10[i] = a10;
+        m01[i] = a01;
+    }
+}
+
+// MARK: Rotated BRIEF
+
+OT_CLONES void ot_feat_brief(const uint8_t *img, int w, const float *pattern, size_t n, const int32_t *xs,
+                             const int32_t *ys, const float *cs, const float *ss, int mirrored, uint64_t *out) {
+    // The pattern as structure of arrays, y reflected for the mirrored descriptor (multiplying by ±1 is exact).
+    float X1[256], Y1[256], X2[256], Y2[256];
+    const float ySign = mirrored ? -1.0f : 1.0f;
+    for (int j = 0; j < 256; j++) {
+        X1[j] = pattern[4 * j];
+        Y1[j] = pattern[4 * j + 1] * ySign;
+        X2[j] = pattern[4 * j + 2];
+        Y2[j] = pattern[4 * j + 3] * ySign;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const f32x8 c = (f32x8){0} + cs[i], s = (f32x8){0} + ss[i];
+        const f32x8 fcx = (f32x8){0} + (float)xs[i], fcy = (f32x8){0} + (float)ys[i];
+        uint64_t words[4] = {0, 0, 0, 0};
+        for (int j = 0; j < 256; j += 8) {
+            f32x8 x1, y1, x2, y2;
+            memcpy(&x1, X1 + j, 32);
+            memcpy(&y1, Y1 + j, 32);
+            memcpy(&x2, X2 + j, 32);
+            memcpy(&y2, Y2 + j, 32);
+            f32x8 v[2];
+            for (int side = 0; side < 2; side++) {
+                const f32x8 px = side == 0 ? c * x1 - s * y1 : c * x2 - s * y2;
+                const f32x8 py = side == 0 ? s * x1 + c * y1 : s * x2 + c * y2;
+                const f32x8 fx = px + fcx, fy = py + fcy;
+                // Positive coordinates: truncation is floor.
+                const i32x8 ix = __builtin_convertvector(fx, i32x8), iy = __builtin_convertvector(fy, i32x8);
+                const f32x8 tx = fx - __builtin_convertvector(ix, f32x8), ty = fy - __builtin_convertvector(iy, f32x8);
+                const i32x8 idx = iy * w + ix;
+                f32x8 a, b, c2, d;
+                for (int l = 0; l < 8; l++) {
+                    const uint8_t *q = img + idx[l];
+                    a[l] = q[0];
+                    b[l] = q[1];
+                    c2[l] = q[w];
+                    d[l] = q[w + 1];
+                }
+                const f32x8 top = a + (b - a) * tx;
+                v[side] = top + ((c2 + (d - c2) * tx) - top) * ty;
+            }
+            const i32x8 lt = v[0] < v[1];
+            uint32_t byte = 0;
+            for (int l = 0; l < 8; l++) byte |= (uint32_t)(lt[l] & 1) << l;
+            words[j >> 6] |= (uint64_t)byte << (j & 63);
+        }
+        memcpy(out + 4 * i, words, 32);
+    }
+}
+
+// MARK: Matching
+
+OT_CLONES void ot_feat_knn2(const uint64_t *query, size_t nq, const uint64_t *ref, size_t nr, int32_t *best_index,
+                            int32_t *best_distance, int32_t *second_distance) {
+    for (size_t i = 0; i < nq; i++) {
+        const uint64_t a0 = query[4 * i], a1 = query[4 * i + 1], a2 = query[4 * i + 2], a3 = query[4 * i + 3];
+        int32_t d1 = INT32_MAX, d2 = INT32_MAX, j1 = -1;
+        for (size_t j = 0; j < nr; j++) {
+            const uint64_t *r = ref + 4 * j;
+            const int32_t d = __builtin_popcountll(a0 ^ r[0]) + __builtin_popcountll(a1 ^ r[1])
+                + __builtin_popcountll(a2 ^ r[2]) + __builtin_popcountll(a3 ^ r[3]);
+            if (d < d2) {
+                if (d < d1) {
+                    d2 = d1;
+                    d1 = d;
+                    j1 = (int32_t)j;
+                } else {
+                    d2 = d;
+                }
+            }
+        }
+        best_index[i] = j1;
+        best_distance[i] = d1;
+        second_distance[i] = d2;
+    }
+}
