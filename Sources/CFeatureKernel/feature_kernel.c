@@ -12,6 +12,14 @@
 #endif
 #define OT_INLINE static inline __attribute__((always_inline))
 
+// Gathers have no portable spelling: the BRIEF kernel has an explicit AVX2 path, chosen at run time.
+#if defined(__x86_64__) && defined(__clang__)
+#define OT_HAVE_AVX2_PATH 1
+#include <immintrin.h>
+#else
+#define OT_HAVE_AVX2_PATH 0
+#endif
+
 // Every clone must give the same bits (and the same as the Swift code these loops replaced): no FMA.
 #pragma clang fp contract(off)
 
@@ -19,6 +27,8 @@ typedef uint8_t u8x32 __attribute__((vector_size(32)));
 typedef int8_t i8x32 __attribute__((vector_size(32)));
 typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x8 __attribute__((vector_size(32)));
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
+typedef int16_t i16x8 __attribute__((vector_size(16)));
 
 OT_CLONES void ot_feat_luma(const uint8_t *rgb, size_t pixels, uint8_t *out) {
     for (size_t i = 0; i < pixels; i++) {
@@ -29,22 +39,38 @@ OT_CLONES void ot_feat_luma(const uint8_t *rgb, size_t pixels, uint8_t *out) {
 
 // MARK: Area resize
 
-OT_CLONES void ot_feat_area_h(const uint8_t *src, int w, int h, int out_w, const int32_t *start,
-                              const int32_t *index, const float *weight, float *tmp) {
-    for (int y = 0; y < h; y++) {
-        const uint8_t *row = src + (size_t)y * (size_t)w;
-        float *o = tmp + (size_t)y * (size_t)out_w;
-        for (int x = 0; x < out_w; x++) {
-            float acc = 0;
-            const int e = start[x + 1];
-            for (int k = start[x]; k < e; k++) acc += (float)row[index[k]] * weight[k];
-            o[x] = acc;
+OT_CLONES void ot_feat_transpose_u8(const uint8_t *restrict src, int w, int h, uint8_t *restrict dst) {
+    // 8x8 blocks keep both sides in cache.
+    for (int y0 = 0; y0 < h; y0 += 8) {
+        const int y1 = y0 + 8 < h ? y0 + 8 : h;
+        for (int x0 = 0; x0 < w; x0 += 8) {
+            const int x1 = x0 + 8 < w ? x0 + 8 : w;
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++) dst[(size_t)x * (size_t)h + y] = src[(size_t)y * (size_t)w + x];
         }
     }
 }
 
-OT_CLONES void ot_feat_area_v(const float *tmp, int w, int out_h, const int32_t *start, const int32_t *index,
-                              const float *weight, float *acc, uint8_t *dst) {
+OT_CLONES void ot_feat_area_h(const uint8_t *restrict src_t, int w, int h, int out_w, const int32_t *start,
+                              const int32_t *index, const float *weight, float *restrict col,
+                              float *restrict tmp) {
+    (void)w;
+    for (int x = 0; x < out_w; x++) {
+        // One output column at a time along the transposed source's contiguous rows: every row's sum runs over
+        // the taps in the same order as a per-pixel loop would, so the floats are the same.
+        for (int y = 0; y < h; y++) col[y] = 0;
+        for (int k = start[x]; k < start[x + 1]; k++) {
+            const uint8_t *sc = src_t + (size_t)index[k] * (size_t)h;
+            const float wk = weight[k];
+            for (int y = 0; y < h; y++) col[y] += (float)sc[y] * wk;
+        }
+        for (int y = 0; y < h; y++) tmp[(size_t)y * (size_t)out_w + x] = col[y];
+    }
+}
+
+OT_CLONES void ot_feat_area_v(const float *restrict tmp, int w, int out_h, const int32_t *start,
+                              const int32_t *index, const float *weight, float *restrict acc,
+                              uint8_t *restrict dst) {
     for (int y = 0; y < out_h; y++) {
         for (int x = 0; x < w; x++) acc[x] = 0.5f;
         for (int k = start[y]; k < start[y + 1]; k++) {
@@ -66,7 +92,8 @@ static const uint32_t blur_taps[9] = {7, 17, 32, 47, 50, 47, 32, 17, 7};
 
 OT_INLINE int clampi(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-OT_CLONES void ot_feat_blur9(const uint8_t *src, int w, int h, uint16_t *tmp, uint8_t *dst) {
+OT_CLONES void ot_feat_blur9(const uint8_t *restrict src, int w, int h, uint16_t *restrict tmp,
+                             uint8_t *restrict dst) {
     for (int y = 0; y < h; y++) {
         const uint8_t *s = src + (size_t)y * (size_t)w;
         uint16_t *t = tmp + (size_t)y * (size_t)w;
@@ -112,21 +139,30 @@ OT_CLONES void ot_feat_blur9(const uint8_t *src, int w, int h, uint16_t *tmp, ui
 static const int circle_dx[16] = {0, 1, 2, 3, 3, 3, 2, 1, 0, -1, -2, -3, -3, -3, -2, -1};
 static const int circle_dy[16] = {-3, -3, -2, -1, 0, 1, 2, 3, 3, 3, 2, 1, 0, -1, -2, -3};
 
-/// The arc score of the pixel at p (0 when it is not a corner at `threshold`).
+/// The arc score of the pixel at p (0 when it is not a corner at `threshold`): the largest, over the 16 arcs of 9,
+/// of the arc's smallest difference to the centre (brighter arcs) or of its smallest negated difference (darker).
+/// Windows of 9 by doubling (2, 4, 8, then one more), in fixed-size loops the compiler vectorises.
 OT_INLINE int fast_score(const uint8_t *p, const int *off, int threshold) {
     const int c = p[0];
-    int d[25];
-    for (int k = 0; k < 16; k++) d[k] = (int)p[off[k]] - c;
-    for (int k = 16; k < 25; k++) d[k] = d[k - 16];
+    int16_t d[32], mn2[32], mx2[32], mn4[24], mx4[24];
+    for (int k = 0; k < 16; k++) d[k] = d[k + 16] = (int16_t)((int)p[off[k]] - c);
+    for (int k = 0; k < 31; k++) {
+        mn2[k] = d[k] < d[k + 1] ? d[k] : d[k + 1];
+        mx2[k] = d[k] > d[k + 1] ? d[k] : d[k + 1];
+    }
+    mn2[31] = mx2[31] = d[31];
+    for (int k = 0; k < 24; k++) {
+        mn4[k] = mn2[k] < mn2[k + 2] ? mn2[k] : mn2[k + 2];
+        mx4[k] = mx2[k] > mx2[k + 2] ? mx2[k] : mx2[k + 2];
+    }
     int best = 0;
-    for (int s = 0; s < 16; s++) {
-        int mn = INT_MAX, mx = INT_MIN;
-        for (int j = s; j < s + 9; j++) {
-            mn = d[j] < mn ? d[j] : mn;
-            mx = d[j] > mx ? d[j] : mx;
-        }
-        if (mn > best) best = mn;
-        if (-mx > best) best = -mx;
+    for (int k = 0; k < 16; k++) {
+        int16_t mn = mn4[k] < mn4[k + 4] ? mn4[k] : mn4[k + 4];
+        int16_t mx = mx4[k] > mx4[k + 4] ? mx4[k] : mx4[k + 4];
+        mn = mn < d[k + 8] ? mn : d[k + 8];
+        mx = mx > d[k + 8] ? mx : d[k + 8];
+        const int v = mn > -mx ? mn : -mx;
+        best = v > best ? v : best;
     }
     return best > threshold ? best : 0;
 }
@@ -240,24 +276,45 @@ OT_CLONES size_t ot_feat_nms(const int16_t *sc, int w, const int32_t *candidates
 
 // MARK: Harris
 
+/// 8 bytes widened to 16-bit lanes.
+#define LOAD8W(v, p)                      \
+    do {                                  \
+        u8x8 raw_;                        \
+        memcpy(&raw_, (p), 8);            \
+        (v) = __builtin_convertvector(raw_, i16x8); \
+    } while (0)
+
 OT_CLONES void ot_feat_harris(const uint8_t *img, int w, const int32_t *positions, size_t n, float *out) {
     const float norm = 1.0f / (4.0f * 49.0f * 255.0f);
+    // Lanes 0..6 are the block's 7 columns; lane 7 (an 8th column) is masked out.
+    const i16x8 keep = {-1, -1, -1, -1, -1, -1, -1, 0};
     for (size_t i = 0; i < n; i++) {
-        int32_t sxx = 0, syy = 0, sxy = 0;
+        i32x8 axx = {0}, ayy = {0}, axy = {0};
         for (int dy = -3; dy <= 3; dy++) {
-            // r1[x + 1] runs over the 7 columns of the block; r0 and r2 are the rows above and below.
+            // Column x - 1 of the block's first column: r[0] is the left neighbour, r[1] the centre, r[2] the right.
             const uint8_t *r1 = img + positions[i] + dy * w - 4;
             const uint8_t *r0 = r1 - w, *r2 = r1 + w;
-            for (int x = 0; x < 7; x++) {
-                const int32_t a = r0[x], bb = r0[x + 1], c = r0[x + 2];
-                const int32_t d = r1[x], f = r1[x + 2];
-                const int32_t g = r2[x], hh = r2[x + 1], k = r2[x + 2];
-                const int32_t gx = (c + 2 * f + k) - (a + 2 * d + g);
-                const int32_t gy = (g + 2 * hh + k) - (a + 2 * bb + c);
-                sxx += gx * gx;
-                syy += gy * gy;
-                sxy += gx * gy;
-            }
+            i16x8 a, bb, c, d, f, g, hh, k;
+            LOAD8W(a, r0);
+            LOAD8W(bb, r0 + 1);
+            LOAD8W(c, r0 + 2);
+            LOAD8W(d, r1);
+            LOAD8W(f, r1 + 2);
+            LOAD8W(g, r2);
+            LOAD8W(hh, r2 + 1);
+            LOAD8W(k, r2 + 2);
+            const i16x8 gx = ((c + f + f + k) - (a + d + d + g)) & keep;
+            const i16x8 gy = ((g + hh + hh + k) - (a + bb + bb + c)) & keep;
+            const i32x8 x32 = __builtin_convertvector(gx, i32x8), y32 = __builtin_convertvector(gy, i32x8);
+            axx += x32 * x32;
+            ayy += y32 * y32;
+            axy += x32 * y32;
+        }
+        int32_t sxx = 0, syy = 0, sxy = 0;
+        for (int l = 0; l < 8; l++) {
+            sxx += axx[l];
+            syy += ayy[l];
+            sxy += axy[l];
         }
         const float fxx = (float)sxx * norm, fyy = (float)syy * norm, fxy = (float)sxy * norm;
         out[i] = fxx * fyy - fxy * fxy - 0.04f * (fxx + fyy) * (fxx + fyy);
@@ -289,8 +346,8 @@ OT_CLONES void ot_feat_moments(const uint8_t *img, int w, int r, const int32_t *
 
 // MARK: Rotated BRIEF
 
-OT_CLONES void ot_feat_brief(const uint8_t *img, int w, const float *pattern, size_t n, const int32_t *xs,
-                             const int32_t *ys, const float *cs, const float *ss, int mirrored, uint64_t *out) {
+OT_CLONES static void brief_generic(const uint8_t *img, int w, const float *pattern, size_t n, const int32_t *xs,
+                                    const int32_t *ys, const float *cs, const float *ss, int mirrored, uint64_t *out) {
     // The pattern as structure of arrays, y reflected for the mirrored descriptor (multiplying by ±1 is exact).
     float X1[256], Y1[256], X2[256], Y2[256];
     const float ySign = mirrored ? -1.0f : 1.0f;
@@ -337,6 +394,69 @@ OT_CLONES void ot_feat_brief(const uint8_t *img, int w, const float *pattern, si
         }
         memcpy(out + 4 * i, words, 32);
     }
+}
+
+#if OT_HAVE_AVX2_PATH
+/// The same arithmetic as brief_generic, lane for lane (mul, sub, add; no FMA), with two 32-bit gathers per sample:
+/// the bytes at (x0, y0), (x0 + 1, y0) and at (x0, y0 + 1), (x0 + 1, y0 + 1). Reads up to 3 bytes past x0, inside
+/// the level since keypoints keep a border of 20.
+__attribute__((target("avx2"))) static void brief_avx2(const uint8_t *img, int w, const float *pattern, size_t n,
+                                                      const int32_t *xs, const int32_t *ys, const float *cs,
+                                                      const float *ss, int mirrored, uint64_t *out) {
+    float X1[256] __attribute__((aligned(32))), Y1[256] __attribute__((aligned(32)));
+    float X2[256] __attribute__((aligned(32))), Y2[256] __attribute__((aligned(32)));
+    const float ySign = mirrored ? -1.0f : 1.0f;
+    for (int j = 0; j < 256; j++) {
+        X1[j] = pattern[4 * j];
+        Y1[j] = pattern[4 * j + 1] * ySign;
+        X2[j] = pattern[4 * j + 2];
+        Y2[j] = pattern[4 * j + 3] * ySign;
+    }
+    const __m256i wv = _mm256_set1_epi32(w), lowByte = _mm256_set1_epi32(0xFF);
+    const int *base = (const int *)(const void *)img;
+    for (size_t i = 0; i < n; i++) {
+        const __m256 c = _mm256_set1_ps(cs[i]), s = _mm256_set1_ps(ss[i]);
+        const __m256 fcx = _mm256_set1_ps((float)xs[i]), fcy = _mm256_set1_ps((float)ys[i]);
+        uint64_t words[4] = {0, 0, 0, 0};
+        for (int j = 0; j < 256; j += 8) {
+            __m256 v[2];
+            for (int side = 0; side < 2; side++) {
+                const __m256 x = _mm256_load_ps(side == 0 ? X1 + j : X2 + j);
+                const __m256 y = _mm256_load_ps(side == 0 ? Y1 + j : Y2 + j);
+                const __m256 px = _mm256_sub_ps(_mm256_mul_ps(c, x), _mm256_mul_ps(s, y));
+                const __m256 py = _mm256_add_ps(_mm256_mul_ps(s, x), _mm256_mul_ps(c, y));
+                const __m256 fx = _mm256_add_ps(px, fcx), fy = _mm256_add_ps(py, fcy);
+                const __m256i ix = _mm256_cvttps_epi32(fx), iy = _mm256_cvttps_epi32(fy);
+                const __m256 tx = _mm256_sub_ps(fx, _mm256_cvtepi32_ps(ix));
+                const __m256 ty = _mm256_sub_ps(fy, _mm256_cvtepi32_ps(iy));
+                const __m256i idx = _mm256_add_epi32(_mm256_mullo_epi32(iy, wv), ix);
+                const __m256i g0 = _mm256_i32gather_epi32(base, idx, 1);
+                const __m256i g1 = _mm256_i32gather_epi32(base, _mm256_add_epi32(idx, wv), 1);
+                const __m256 a = _mm256_cvtepi32_ps(_mm256_and_si256(g0, lowByte));
+                const __m256 b = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(g0, 8), lowByte));
+                const __m256 c2 = _mm256_cvtepi32_ps(_mm256_and_si256(g1, lowByte));
+                const __m256 d = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(g1, 8), lowByte));
+                const __m256 top = _mm256_add_ps(a, _mm256_mul_ps(_mm256_sub_ps(b, a), tx));
+                const __m256 bottom = _mm256_add_ps(c2, _mm256_mul_ps(_mm256_sub_ps(d, c2), tx));
+                v[side] = _mm256_add_ps(top, _mm256_mul_ps(_mm256_sub_ps(bottom, top), ty));
+            }
+            const uint32_t byte = (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(v[0], v[1], _CMP_LT_OQ));
+            words[j >> 6] |= (uint64_t)byte << (j & 63);
+        }
+        memcpy(out + 4 * i, words, 32);
+    }
+}
+#endif
+
+void ot_feat_brief(const uint8_t *img, int w, const float *pattern, size_t n, const int32_t *xs, const int32_t *ys,
+                   const float *cs, const float *ss, int mirrored, uint64_t *out) {
+#if OT_HAVE_AVX2_PATH
+    if (__builtin_cpu_supports("avx2")) {
+        brief_avx2(img, w, pattern, n, xs, ys, cs, ss, mirrored, out);
+        return;
+    }
+#endif
+    brief_generic(img, w, pattern, n, xs, ys, cs, ss, mirrored, out);
 }
 
 // MARK: Matching

@@ -20,7 +20,7 @@ enum FastDetector {
         var score = [Int16](repeating: 0, count: w * h)
         // Every candidate is a scored pixel of the inner region: at most one per pixel.
         let capacity = (w - 2 * b) * (h - 2 * b)
-        var positions = [Int32](repeating: 0, count: capacity)
+        var positions = [Int32](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
         let thr = Int32(clamping: threshold)
         let n = image.pixels.withUnsafeBufferPointer { px in
             score.withUnsafeMutableBufferPointer { sc in

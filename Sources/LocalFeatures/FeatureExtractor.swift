@@ -62,13 +62,14 @@ public struct FeatureExtractor: Sendable {
         let first = Double(config.maxKeypoints) * (1 - factor) / (1 - pow(factor, levels))
         var level = base
         var levelScale = 1.0
+        let baseTransposed = levels > 1 ? base.transposed() : []
         for l in 0..<levels {
             if l > 0 {
                 levelScale *= config.scaleFactor
                 let nw = Int((Double(base.width) / levelScale).rounded())
                 let nh = Int((Double(base.height) / levelScale).rounded())
                 if nw < 2 * RotatedBRIEF.border + 8 || nh < 2 * RotatedBRIEF.border + 8 { break }
-                level = base.areaResized(width: nw, height: nh)
+                level = base.areaResized(width: nw, height: nh, transposed: baseTransposed)
             }
             let budget = l == levels - 1
                 ? config.maxKeypoints - keypoints.count

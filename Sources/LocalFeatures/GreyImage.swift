@@ -32,18 +32,33 @@ struct GreyImage {
     /// Area-averaging resize to `newWidth` x `newHeight` (downscaling only; each output pixel is the exact
     /// area-weighted mean of the source pixels it covers, which is also the anti-alias blur).
     func areaResized(width newWidth: Int, height newHeight: Int) -> GreyImage {
+        areaResized(width: newWidth, height: newHeight, transposed: transposed())
+    }
+
+    /// This image with rows and columns swapped (the pyramid's horizontal passes read columns as rows).
+    func transposed() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: width * height) { dst, count in
+            ot_feat_transpose_u8(pixels, Int32(width), Int32(height), dst.baseAddress)
+            count = width * height
+        }
+    }
+
+    /// `areaResized` given `transposed()` of this image, so that several levels share one transpose.
+    func areaResized(width newWidth: Int, height newHeight: Int, transposed: [UInt8]) -> GreyImage {
+        precondition(transposed.count == width * height && newWidth <= width && newHeight <= height && newWidth > 0 && newHeight > 0)
         let xTaps = AreaTaps(source: width, target: newWidth)
         let yTaps = AreaTaps(source: height, target: newHeight)
-        // Horizontal pass into floats, then vertical pass (C kernels; float sums in the same order as ever).
-        var tmp = [Float](repeating: 0, count: newWidth * height)
+        // Horizontal pass into floats (along the transposed source), then vertical pass; every sum runs over its
+        // taps in the same order as the original per-pixel loops.
+        var col = [Float](repeating: 0, count: height)
         var acc = [Float](repeating: 0, count: newWidth)
-        let w = Int32(width), h = Int32(height), nw = Int32(newWidth), nh = Int32(newHeight)
+        let tmp = [Float](unsafeUninitializedCapacity: newWidth * height) { t, count in
+            ot_feat_area_h(transposed, Int32(width), Int32(height), Int32(newWidth), xTaps.start, xTaps.index,
+                           xTaps.weight, &col, t.baseAddress)
+            count = newWidth * height
+        }
+        let nw = Int32(newWidth), nh = Int32(newHeight)
         let out = [UInt8](unsafeUninitializedCapacity: newWidth * newHeight) { dst, count in
-            pixels.withUnsafeBufferPointer { src in
-                tmp.withUnsafeMutableBufferPointer { t in
-                    ot_feat_area_h(src.baseAddress, w, h, nw, xTaps.start, xTaps.index, xTaps.weight, t.baseAddress)
-                }
-            }
             ot_feat_area_v(tmp, nw, nh, yTaps.start, yTaps.index, yTaps.weight, &acc, dst.baseAddress)
             count = newWidth * newHeight
         }
@@ -54,7 +69,7 @@ struct GreyImage {
     func gaussianBlurredSigma2() -> GreyImage {
         let w = width, h = height
         guard w >= 9, h >= 9 else { return self }
-        var tmp = [UInt16](repeating: 0, count: w * h)
+        var tmp = [UInt16](unsafeUninitializedCapacity: w * h) { _, count in count = w * h }
         let out = [UInt8](unsafeUninitializedCapacity: w * h) { dst, count in
             ot_feat_blur9(pixels, Int32(w), Int32(h), &tmp, dst.baseAddress)
             count = w * h

@@ -17,12 +17,16 @@ extern "C" {
 /* Luma of packed RGB in 8.8 fixed point (BT.601): (77 R + 150 G + 29 B + 128) >> 8. */
 void ot_feat_luma(const uint8_t *rgb, size_t pixels, uint8_t *out);
 
+/* The transpose of a w x h image (dst is h x w: dst[x * h + y] = src[y * w + x]). */
+void ot_feat_transpose_u8(const uint8_t *src, int w, int h, uint8_t *dst);
+
 /*
- * Area-resize horizontal pass: tmp[y * out_w + x] = sum_k src[y * w + index[k]] * weight[k] (float, in k order,
- * from 0) for k in [start[x], start[x + 1]).
+ * Area-resize horizontal pass over the TRANSPOSED source (`src_t`, w rows of h): tmp[y * out_w + x] =
+ * sum_k src_t[index[k] * h + y] * weight[k] (float, in k order, from 0) for k in [start[x], start[x + 1]).
+ * `col` is scratch of h floats.
  */
-void ot_feat_area_h(const uint8_t *src, int w, int h, int out_w, const int32_t *start, const int32_t *index,
-                    const float *weight, float *tmp);
+void ot_feat_area_h(const uint8_t *src_t, int w, int h, int out_w, const int32_t *start, const int32_t *index,
+                    const float *weight, float *col, float *tmp);
 
 /*
  * Area-resize vertical pass: dst[y * w + x] = clamp8(trunc(0.5 + sum_k tmp[index[k] * w + x] * weight[k])) for k in
