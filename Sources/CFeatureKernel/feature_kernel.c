@@ -29,6 +29,7 @@ typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x8 __attribute__((vector_size(32)));
 typedef uint8_t u8x8 __attribute__((vector_size(8)));
 typedef int16_t i16x8 __attribute__((vector_size(16)));
+typedef int16_t i16x32 __attribute__((vector_size(64)));
 
 OT_CLONES void ot_feat_luma(const uint8_t *rgb, size_t pixels, uint8_t *out) {
     for (size_t i = 0; i < pixels; i++) {
@@ -183,12 +184,16 @@ OT_INLINE int fast_pixel(const uint8_t *p, const int *off, int threshold) {
 // the clones.
 #define LOAD32(v, p) memcpy(&(v), (p), 32)
 
-/// Lanes of `m` (16 circle masks) that hold 9 contiguous set masks (cyclically): ORed into *any.
-OT_INLINE void any_run9(const i8x32 *m, i8x32 *any) {
-    i8x32 a2[16], a4[16];
-    for (int k = 0; k < 16; k++) a2[k] = m[k] & m[(k + 1) & 15];
-    for (int k = 0; k < 16; k++) a4[k] = a2[k] & a2[(k + 2) & 15];
-    for (int k = 0; k < 16; k++) *any |= a4[k] & a4[(k + 4) & 15] & m[(k + 8) & 15];
+/// *best = max(*best, the largest over the 16 cyclic arcs of 9 of the lane-wise minimum of `m` over the arc), by
+/// doubling windows (2, 4, 8, then the ninth).
+OT_INLINE void arc9_max_min(const u8x32 *m, u8x32 *best) {
+    u8x32 m2[16], m4[16];
+    for (int k = 0; k < 16; k++) m2[k] = __builtin_elementwise_min(m[k], m[(k + 1) & 15]);
+    for (int k = 0; k < 16; k++) m4[k] = __builtin_elementwise_min(m2[k], m2[(k + 2) & 15]);
+    for (int k = 0; k < 16; k++) {
+        const u8x32 arc = __builtin_elementwise_min(__builtin_elementwise_min(m4[k], m4[(k + 4) & 15]), m[(k + 8) & 15]);
+        *best = __builtin_elementwise_max(*best, arc);
+    }
 }
 
 OT_CLONES size_t ot_feat_fast9(const uint8_t *img, int w, int h, int threshold, int border, int16_t *score,
@@ -198,14 +203,23 @@ OT_CLONES size_t ot_feat_fast9(const uint8_t *img, int w, int h, int threshold, 
     const int b = border;
     const int x0 = b - 1, x1 = w - b;  // inclusive band
     size_t n = 0;
-    const u8x32 t = (u8x32){0} + (uint8_t)(threshold > 255 ? 255 : threshold);
+    if (threshold >= 255 || threshold < 0) return 0;  // no 8-bit difference exceeds 255; scores are positive
+    const u8x32 t = (u8x32){0} + (uint8_t)threshold;
     for (int y = b - 1; y <= h - b; y++) {
         const int inner = y >= b && y < h - b;
         const uint8_t *row = img + (size_t)y * (size_t)w;
         int16_t *srow = score + (size_t)y * (size_t)w;
         int x = x0;
-        for (; x + 31 <= x1; x += 32) {
+        // Lanes below `fresh` were done by the previous step (the last step of a row may overlap it).
+        int fresh = x0;
+        for (; x <= x1; x += 32) {
+            if (x + 31 > x1) {
+                if (x1 - 31 < x0) break;  // a band narrower than one step: scalar below
+                x = x1 - 31;
+            }
             const uint8_t *p = row + x;
+            const int lanesFrom = fresh;
+            fresh = x + 32;
             u8x32 c, v0, v4, v8, v12;
             LOAD32(c, p);
             // Saturating c ± t: a centre within t of 255 (or 0) can have no brighter (darker) neighbour, as in the
@@ -224,32 +238,40 @@ OT_CLONES size_t ot_feat_fast9(const uint8_t *img, int w, int h, int threshold, 
             uint64_t wd[4];
             memcpy(wd, &cand, 32);
             if ((wd[0] | wd[1] | wd[2] | wd[3]) == 0) continue;
-            i8x32 mb[16], md[16];
+            // Arc scores of all 32 lanes at once. With saturating differences, min over an arc of max(0, v - c) is
+            // max(0, min over the arc of v - c), so the largest arc minimum of either polarity is the scalar score
+            // (where it exceeds the threshold, the only case that counts); the quick test above is a necessary
+            // condition of that, so lanes it rejected score at most the threshold here too.
+            u8x32 sb[16], sd[16];
             for (int k = 0; k < 16; k++) {
                 u8x32 v;
                 LOAD32(v, p + off[k]);
-                mb[k] = (i8x32)(v > hi);
-                md[k] = (i8x32)(v < lo);
+                sb[k] = __builtin_elementwise_sub_sat(v, c);
+                sd[k] = __builtin_elementwise_sub_sat(c, v);
             }
-            i8x32 run = {0};
-            any_run9(mb, &run);
-            any_run9(md, &run);
-            cand &= run;
-            memcpy(wd, &cand, 32);
+            u8x32 best = {0};
+            arc9_max_min(sb, &best);
+            arc9_max_min(sd, &best);
+            const i8x32 corner = (i8x32)(best > t);
+            memcpy(wd, &corner, 32);
+            if ((wd[0] | wd[1] | wd[2] | wd[3]) == 0) continue;
+            const i16x32 wide = __builtin_convertvector(best & (u8x32)corner, i16x32);
+            memcpy(srow + x, &wide, 64);
+            if (!inner) continue;
             for (int q = 0; q < 4; q++) {
                 uint64_t m = wd[q];
                 while (m) {
                     const int bit = __builtin_ctzll(m);
                     m &= ~((uint64_t)0xFF << (bit & ~7));
                     const int xx = x + q * 8 + (bit >> 3);
-                    const int s = fast_score(row + xx, off, threshold);
-                    srow[xx] = (int16_t)s;
-                    if (inner && xx >= b && xx < w - b && n < capacity) candidates[n] = (int32_t)(y * w + xx);
-                    if (inner && xx >= b && xx < w - b) n++;
+                    if (xx >= b && xx < w - b && xx >= lanesFrom) {
+                        if (n < capacity) candidates[n] = (int32_t)(y * w + xx);
+                        n++;
+                    }
                 }
             }
         }
-        for (; x <= x1; x++) {
+        for (x = fresh; x <= x1; x++) {
             const int s = fast_pixel(row + x, off, threshold);
             if (s == 0) continue;
             srow[x] = (int16_t)s;

@@ -107,11 +107,26 @@ public struct FeatureExtractor: Sendable {
                           keypoints: keypoints, descriptors: descriptors, mirroredDescriptors: mirrored)
     }
 
+    /// The corners by descending Harris response, ties in their original order (a stable sort), by sorting
+    /// plain integer keys: the response's bits mapped to an order-preserving integer, then the index.
+    static func strongestFirst(_ corners: [Corner]) -> [Corner] {
+        var keys = [UInt64](unsafeUninitializedCapacity: corners.count) { buf, count in
+            for (i, c) in corners.enumerated() {
+                let bits = (c.harris == 0 ? Float(0) : c.harris).bitPattern
+                let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+                buf[i] = UInt64(~ordered) << 32 | UInt64(i)
+            }
+            count = corners.count
+        }
+        keys.sort()
+        return keys.map { corners[Int($0 & 0xFFFF_FFFF)] }
+    }
+
     /// Keeps the `budget` strongest corners (Harris), allowing each grid cell at most twice its fair share in
     /// a first pass so that one textured region cannot take them all; leftovers fill in by strength.
     func spread(_ corners: [Corner], width: Int, height: Int, budget: Int) -> [Corner] {
-        if corners.count <= budget { return corners.sorted { $0.harris > $1.harris } }
-        let sorted = corners.sorted { $0.harris > $1.harris }
+        let sorted = Self.strongestFirst(corners)
+        if corners.count <= budget { return sorted }
         let cell = max(16, config.gridCell)
         let cols = max(1, width / cell), rows = max(1, height / cell)
         let cap = max(1, (2 * budget + cols * rows - 1) / (cols * rows))
