@@ -1,3 +1,4 @@
+import CFeatureKernel
 import ImageCore
 
 /// Extracts oriented FAST keypoints with rotated-BRIEF descriptors over an image pyramid (ORB-like).
@@ -118,7 +119,8 @@ public struct FeatureExtractor: Sendable {
             }
             count = corners.count
         }
-        keys.sort()
+        var scratch = [UInt64](unsafeUninitializedCapacity: keys.count) { _, count in count = keys.count }
+        ot_feat_sort_u64(&keys, keys.count, &scratch)
         return keys.map { corners[Int($0 & 0xFFFF_FFFF)] }
     }
 

@@ -57,6 +57,9 @@ size_t ot_feat_fast9(const uint8_t *img, int w, int h, int threshold, int border
  */
 size_t ot_feat_nms(const int16_t *score, int w, const int32_t *candidates, size_t n, int32_t *out);
 
+/* Sorts n keys ascending (LSD radix sort, 8 bits per pass); `scratch` holds n keys. */
+void ot_feat_sort_u64(uint64_t *keys, size_t n, uint64_t *scratch);
+
 /*
  * Harris response over a 7x7 block of 3x3 Sobel gradients (k = 0.04, normalised by 4 * 49 * 255) at each position
  * (which must be >= 4 pixels from every edge). Gradient products are summed exactly in integers.
