@@ -3,7 +3,7 @@
 //   FeaturesBenchmark extract [--reps N] FILE...
 //       Decodes every file first (not timed), then times `FeatureExtractor().extract` per image, best of N
 //       passes. One JSON line per file, then a summary line.
-//   FeaturesBenchmark search [--reps N] [--candidates K] --catalogue LIST --queries LIST
+//   FeaturesBenchmark search [--reps N] [--candidates K] [--one-stage-vote] --catalogue LIST --queries LIST
 //       LIST files hold one image path per line. Extracts the catalogue (timed once), then per query times
 //       what `match --local` does after decoding: extract the photo's features, rank every crop by the
 //       global vote, verify the top K geometrically. One JSON line per query (best hit), then a summary.
@@ -74,6 +74,7 @@ var args = Array(CommandLine.arguments.dropFirst())
 guard let mode = args.first else { fail("usage: FeaturesBenchmark extract|search|profile ...") }
 args.removeFirst()
 var reps = 3, candidates = 5
+var matcherConfig = LocalMatcher.Config()
 var cataloguePath: String?, queriesPath: String?
 var files: [String] = []
 var i = 0
@@ -83,6 +84,7 @@ while i < args.count {
     case "--candidates": i += 1; candidates = max(1, Int(args[i]) ?? 5)
     case "--catalogue": i += 1; cataloguePath = args[i]
     case "--queries": i += 1; queriesPath = args[i]
+    case "--one-stage-vote": matcherConfig.prefilterAbove = .max
     default: files.append(args[i])
     }
     i += 1
@@ -126,7 +128,7 @@ case "search":
     let c0 = now()
     let catalogue = catalogueRasters.map { extractor.extract($0) }
     let buildNs = now() - c0
-    let matcher = LocalMatcher()
+    let matcher = LocalMatcher(matcherConfig)
     // What LocalSearch.search does for one photo after decoding.
     func search(_ r: Raster) -> (index: Int, match: LocalMatch)? {
         let q = extractor.extract(r)
