@@ -5,10 +5,10 @@
 # to features_vs_opencv.py, which measures, prints the table and ratios, and appends to
 # results/features-vs-opencv.tsv. See README.md.
 #
-#   ./features-vs-opencv.sh            full run (extraction and search, best of 3 x 2 rounds), results appended
+#   ./features-vs-opencv.sh            full run (extraction best of 3 x 2 rounds, search 1 x 2), results appended
 #   ./features-vs-opencv.sh --smoke    4 images, extraction only, nothing appended: checks both sides run
-# Other flags go to features_vs_opencv.py (--reps N, --rounds N, --no-search, --no-append); --skip-build uses
-# the existing release binary; --core N pins to another core (default 1).
+# Other flags go to features_vs_opencv.py (--reps N, --rounds N, --search-reps N, --no-search, --no-append);
+# --skip-build uses the existing release binary; --core N pins to another core (default 1).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

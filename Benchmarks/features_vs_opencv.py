@@ -259,6 +259,7 @@ def main() -> int:
     ap.add_argument("--data", required=True)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--search-reps", type=int, default=1, help="passes over the queries per round (search)")
     ap.add_argument("--smoke", action="store_true", help="4 images, 1 rep, 1 round, no search, nothing appended")
     ap.add_argument("--no-search", action="store_true")
     ap.add_argument("--no-append", action="store_true")
@@ -317,15 +318,16 @@ def main() -> int:
             catalogue, cat_groups, queries, truth = make_search_set(data, tmp)
             ours = theirs = None
             for _ in range(a.rounds):
-                ours = merge(ours, objtrace_search(a.tool, catalogue, queries, a.reps, tmp))
-                theirs = merge(theirs, opencv_search(catalogue, queries, a.reps))
+                ours = merge(ours, objtrace_search(a.tool, catalogue, queries, a.search_reps, tmp))
+                theirs = merge(theirs, opencv_search(catalogue, queries, a.search_reps))
             npos = sum(1 for t in truth if t is not None)
             o_rec, o_false = score(ours["hit"], truth, cat_groups)
             t_rec, t_false = score(theirs["hit"], truth, cat_groups)
             nq = len(queries)
             o_pps, t_pps = nq / (sum(ours["ms"]) / 1000), nq / (sum(theirs["ms"]) / 1000)
             o_cps, t_cps = nq / (sum(ours["cpu_ms"]) / 1000), nq / (sum(theirs["cpu_ms"]) / 1000)
-            print(f"search: catalogue {len(catalogue)} objects, {nq} queries ({npos} with a pasted object)")
+            print(f"search: catalogue {len(catalogue)} objects, {nq} queries ({npos} with a pasted object), "
+                  f"best of {a.search_reps} x {a.rounds}")
             print(f"  objtrace vote + RANSAC top 5  {o_pps:6.1f} photos/s ({o_cps:6.1f} per CPU s)  median {statistics.median(ours['ms']):7.2f} ms"
                   f"  recall {o_rec:.2f}  false matches {o_false}")
             print(f"  OpenCV ORB + LSH + RANSAC     {t_pps:6.1f} photos/s ({t_cps:6.1f} per CPU s)  median {statistics.median(theirs['ms']):7.2f} ms"

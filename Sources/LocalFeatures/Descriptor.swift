@@ -69,8 +69,9 @@ enum RotatedBRIEF {
     /// compare slightly different points (most harmful for the many tests between close points).
     /// `mirrored` flips the pattern's y: that equals describing the same point in the left-right mirrored
     /// image (its centroid direction is (−c, s), and the mirror maps R(θ')p onto R(θ)(px, −py)).
+    /// `portable` skips the CPU-specific (AVX2) path; both give the same bits.
     static func describe(_ smoothed: GreyImage, xs: [Int32], ys: [Int32], cos cs: [Float], sin ss: [Float],
-                         mirrored: Bool, into out: inout [UInt64], at: Int) {
+                         mirrored: Bool, portable: Bool = false, into out: inout [UInt64], at: Int) {
         let w = smoothed.width, h = smoothed.height, n = xs.count
         precondition(ys.count == n && cs.count == n && ss.count == n && out.count >= at + 4 * n)
         // Keypoints lie at least `border` (20) pixels inside the level and rotated samples (with their bilinear
@@ -82,8 +83,8 @@ enum RotatedBRIEF {
         }
         smoothed.pixels.withUnsafeBufferPointer { sm in
             out.withUnsafeMutableBufferPointer { o in
-                ot_feat_brief(sm.baseAddress, Int32(w), patternF, n, xs, ys, cs, ss, mirrored ? 1 : 0,
-                              o.baseAddress! + at)
+                let kernel = portable ? ot_feat_brief_portable : ot_feat_brief
+                kernel(sm.baseAddress, Int32(w), patternF, n, xs, ys, cs, ss, mirrored ? 1 : 0, o.baseAddress! + at)
             }
         }
     }

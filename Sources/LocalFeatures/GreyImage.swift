@@ -50,7 +50,7 @@ struct GreyImage {
         let yTaps = AreaTaps(source: height, target: newHeight)
         // Horizontal pass into floats (along the transposed source), then vertical pass; every sum runs over its
         // taps in the same order as the original per-pixel loops.
-        var col = [Float](repeating: 0, count: height)
+        var col = [Float](repeating: 0, count: 8 * height)
         var acc = [Float](repeating: 0, count: newWidth)
         let tmp = [Float](unsafeUninitializedCapacity: newWidth * height) { t, count in
             ot_feat_area_h(transposed, Int32(width), Int32(height), Int32(newWidth), xTaps.start, xTaps.index,

@@ -23,7 +23,7 @@ void ot_feat_transpose_u8(const uint8_t *src, int w, int h, uint8_t *dst);
 /*
  * Area-resize horizontal pass over the TRANSPOSED source (`src_t`, w rows of h): tmp[y * out_w + x] =
  * sum_k src_t[index[k] * h + y] * weight[k] (float, in k order, from 0) for k in [start[x], start[x + 1]).
- * `col` is scratch of h floats.
+ * `col` is scratch of 8 * h floats.
  */
 void ot_feat_area_h(const uint8_t *src_t, int w, int h, int out_w, const int32_t *start, const int32_t *index,
                     const float *weight, float *col, float *tmp);
@@ -76,10 +76,15 @@ void ot_feat_moments(const uint8_t *img, int w, int r, const int32_t *half, cons
 /*
  * Rotated-BRIEF descriptors: for keypoint i at (xs[i], ys[i]) with direction (cs[i], ss[i]) and each of the 256
  * pattern pairs (x1, y1, x2, y2) = pattern[4j ..< 4j + 4] (y negated when `mirrored`), bit j is set when the bilinear
- * sample at the first rotated point is below the one at the second. Writes 4 words per keypoint.
+ * sample at the first rotated point is below the one at the second. Writes 4 words per keypoint. Uses an AVX2
+ * path where the CPU has it.
  */
 void ot_feat_brief(const uint8_t *smoothed, int w, const float *pattern, size_t n, const int32_t *xs,
                    const int32_t *ys, const float *cs, const float *ss, int mirrored, uint64_t *out);
+
+/* ot_feat_brief without the AVX2 path (the same bits; kept callable so tests can compare the two). */
+void ot_feat_brief_portable(const uint8_t *smoothed, int w, const float *pattern, size_t n, const int32_t *xs,
+                            const int32_t *ys, const float *cs, const float *ss, int mirrored, uint64_t *out);
 
 /*
  * 2-nearest neighbours by Hamming distance: for each of the nq query codes (4 words each), the index and distance of
