@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "PerceptualHash", targets: ["PerceptualHash"]),
         .library(name: "ImageDecoding", targets: ["ImageDecoding"]),
         .library(name: "Matching", targets: ["Matching"]),
+        .library(name: "LocalFeatures", targets: ["LocalFeatures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "CHammingKernel"),
         // Pillow's fixed-point resampling passes with runtime CPU dispatch (32-bit vector multiplies).
         .target(name: "CResampleKernel"),
+        // LocalFeatures' hot loops (pyramid, FAST, Harris, BRIEF, 2-NN) with runtime CPU dispatch.
+        .target(name: "CFeatureKernel"),
         // System SQLite (libsqlite3-dev).
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
 
@@ -52,7 +55,7 @@ let package = Package(
         // Pure: Hamming indexes, thresholds, claim normalisation, candidate ranking.
         .target(name: "Matching", dependencies: ["PerceptualHash", "CHammingKernel"], swiftSettings: swiftSettings),
         // Pure: keypoints, binary descriptors, geometric verification.
-        .target(name: "LocalFeatures", dependencies: ["ImageCore", "CHammingKernel"], swiftSettings: swiftSettings),
+        .target(name: "LocalFeatures", dependencies: ["ImageCore", "CHammingKernel", "CFeatureKernel"], swiftSettings: swiftSettings),
         // Pure: objects, tips, candidates, reviews, referrals and their state machines.
         .target(name: "CaseWork", dependencies: ["PerceptualHash"], swiftSettings: swiftSettings),
         // SQLite persistence: schema, migrations, transactions, audit chain.

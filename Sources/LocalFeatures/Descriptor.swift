@@ -1,3 +1,4 @@
+import CFeatureKernel
 import ImageCore
 /// The rotated-BRIEF machinery: intensity-centroid orientation and a fixed, seeded 256-pair test pattern.
 enum RotatedBRIEF {
@@ -35,75 +36,55 @@ enum RotatedBRIEF {
     }()
 
     /// Half-widths of the orientation disc per row offset.
-    static let discHalfWidth: [Int] = {
+    static let discHalfWidth: [Int32] = {
         let r = orientationRadius
-        return (0...r).map { dy in Int(Double(r * r - dy * dy).squareRoot().rounded(.down)) }
+        return (0...r).map { dy in Int32(Double(r * r - dy * dy).squareRoot().rounded(.down)) }
     }()
 
-    /// The intensity-centroid direction (cos, sin) of the disc around (cx, cy) on the unsmoothed level.
-    static func orientation(_ image: GreyImage, x cx: Int, y cy: Int) -> (Float, Float) {
-        let w = image.width, r = orientationRadius
-        var m10 = 0, m01 = 0
+    /// The intensity-centroid directions (cos, sin) of the discs around `positions` (row-major pixel indices)
+    /// on the unsmoothed level.
+    static func orientations(_ image: GreyImage, positions: [Int32]) -> (cos: [Float], sin: [Float]) {
+        let n = positions.count
+        var m10 = [Int64](repeating: 0, count: n), m01 = [Int64](repeating: 0, count: n)
         image.pixels.withUnsafeBufferPointer { px in
-            discHalfWidth.withUnsafeBufferPointer { half in
-                for dy in -r...r {
-                    let hw = half[abs(dy)]
-                    let row = (cy + dy) * w + cx
-                    var rowSum = 0
-                    for dx in -hw...hw {
-                        let v = Int(px[row + dx])
-                        m10 += dx * v
-                        rowSum += v
-                    }
-                    m01 += dy * rowSum
-                }
-            }
+            ot_feat_moments(px.baseAddress, Int32(image.width), Int32(orientationRadius), discHalfWidth, positions, n,
+                            &m10, &m01)
         }
-        let fx = Float(m10), fy = Float(m01)
-        let norm = (fx * fx + fy * fy).squareRoot()
-        if norm < 1e-6 { return (1, 0) }
-        return (fx / norm, fy / norm)
+        var cs = [Float](repeating: 1, count: n), ss = [Float](repeating: 0, count: n)
+        for i in 0..<n {
+            let fx = Float(m10[i]), fy = Float(m01[i])
+            let norm = (fx * fx + fy * fy).squareRoot()
+            if norm < 1e-6 { continue }
+            cs[i] = fx / norm
+            ss[i] = fy / norm
+        }
+        return (cs, ss)
     }
 
-    /// Writes the 4-word descriptor of the keypoint at (cx, cy) with direction (c, s) into `out[at..<at+4]`.
+    /// Writes the 4-word descriptors of the keypoints at (xs[i], ys[i]) with directions (cs[i], ss[i]) into
+    /// `out[at ..< at + 4 * xs.count]`.
     ///
+    /// Samples are bilinear at the exactly rotated pattern points: rounding them to the nearest pixel moves
+    /// each sample by up to half a pixel depending on the angle, so the same patch seen at two rotations would
+    /// compare slightly different points (most harmful for the many tests between close points).
     /// `mirrored` flips the pattern's y: that equals describing the same point in the left-right mirrored
     /// image (its centroid direction is (−c, s), and the mirror maps R(θ')p onto R(θ)(px, −py)).
-    static func describe(_ smoothed: UnsafeBufferPointer<UInt8>, width w: Int, height h: Int,
-                         x cx: Int, y cy: Int, cos c: Float, sin s: Float, mirrored: Bool,
-                         into out: UnsafeMutableBufferPointer<UInt64>, at: Int) {
+    /// `portable` skips the CPU-specific (AVX2) path; both give the same bits.
+    static func describe(_ smoothed: GreyImage, xs: [Int32], ys: [Int32], cos cs: [Float], sin ss: [Float],
+                         mirrored: Bool, portable: Bool = false, into out: inout [UInt64], at: Int) {
+        let w = smoothed.width, h = smoothed.height, n = xs.count
+        precondition(ys.count == n && cs.count == n && ss.count == n && out.count >= at + 4 * n)
         // Keypoints lie at least `border` (20) pixels inside the level and rotated samples (with their bilinear
-        // neighbours) within 13·√2 + 1, so no clamping is needed; the guard keeps a bad caller from reading out of bounds.
-        precondition(cx >= border && cy >= border && cx < w - border && cy < h - border, "keypoint too close to the edge")
-        let ySign: Float = mirrored ? -1 : 1
-        let fcx = Float(cx), fcy = Float(cy)
-        // Bilinear samples at the exactly rotated pattern points: rounding them to the nearest pixel moves
-        // each sample by up to half a pixel depending on the angle, so the same patch seen at two rotations
-        // would compare slightly different points (most harmful for the many tests between close points).
-        @inline(__always) func sample(_ px: Float, _ py: Float) -> Float {
-            let fx = px + fcx, fy = py + fcy
-            let x0 = Int(fx), y0 = Int(fy)  // positive coordinates: truncation is floor
-            let tx = fx - Float(x0), ty = fy - Float(y0)
-            let p = y0 * w + x0
-            let a = Float(smoothed[p]), b = Float(smoothed[p + 1])
-            let c2 = Float(smoothed[p + w]), d = Float(smoothed[p + w + 1])
-            return (a + (b - a) * tx) + ((c2 + (d - c2) * tx) - (a + (b - a) * tx)) * ty
+        // neighbours) within 13·√2 + 1, so the kernel needs no clamping; this keeps a bad caller from reading out
+        // of bounds.
+        for i in 0..<n {
+            let cx = Int(xs[i]), cy = Int(ys[i])
+            precondition(cx >= border && cy >= border && cx < w - border && cy < h - border, "keypoint too close to the edge")
         }
-        patternF.withUnsafeBufferPointer { pat in
-            var word = 0
-            while word < 4 {
-                var bits: UInt64 = 0
-                var bit = 0
-                while bit < 64 {
-                    let k = (word * 64 + bit) * 4
-                    let x1 = pat[k], y1 = pat[k + 1] * ySign, x2 = pat[k + 2], y2 = pat[k + 3] * ySign
-                    let va = sample(c * x1 - s * y1, s * x1 + c * y1)
-                    let vb = sample(c * x2 - s * y2, s * x2 + c * y2)
-                    if va < vb { bits |= 1 << UInt64(bit) }
-                    bit += 1
-                }
-                out[at + word] = bits
-                word += 1
+        smoothed.pixels.withUnsafeBufferPointer { sm in
+            out.withUnsafeMutableBufferPointer { o in
+                let kernel = portable ? ot_feat_brief_portable : ot_feat_brief
+                kernel(sm.baseAddress, Int32(w), patternF, n, xs, ys, cs, ss, mirrored ? 1 : 0, o.baseAddress! + at)
             }
         }
     }

@@ -1,3 +1,4 @@
+import CFeatureKernel
 import ImageCore
 
 /// Extracts oriented FAST keypoints with rotated-BRIEF descriptors over an image pyramid (ORB-like).
@@ -62,13 +63,14 @@ public struct FeatureExtractor: Sendable {
         let first = Double(config.maxKeypoints) * (1 - factor) / (1 - pow(factor, levels))
         var level = base
         var levelScale = 1.0
+        let baseTransposed = levels > 1 ? base.transposed() : []
         for l in 0..<levels {
             if l > 0 {
                 levelScale *= config.scaleFactor
                 let nw = Int((Double(base.width) / levelScale).rounded())
                 let nh = Int((Double(base.height) / levelScale).rounded())
                 if nw < 2 * RotatedBRIEF.border + 8 || nh < 2 * RotatedBRIEF.border + 8 { break }
-                level = base.areaResized(width: nw, height: nh)
+                level = base.areaResized(width: nw, height: nh, transposed: baseTransposed)
             }
             let budget = l == levels - 1
                 ? config.maxKeypoints - keypoints.count
@@ -81,29 +83,15 @@ public struct FeatureExtractor: Sendable {
             // Exact per-axis scale of this level back to working pixels, then to source pixels.
             let sx = Double(base.width) / Double(level.width), sy = Double(base.height) / Double(level.height)
             let start = descriptors.count
-            descriptors += [UInt64](repeating: 0, count: 4 * corners.count)
-            if config.includeMirrored { mirrored += [UInt64](repeating: 0, count: 4 * corners.count) }
-            var dirs: [(Float, Float)] = []
-            dirs.reserveCapacity(corners.count)
-            for c in corners { dirs.append(RotatedBRIEF.orientation(level, x: c.x, y: c.y)) }
-            let include = config.includeMirrored
-            smoothed.pixels.withUnsafeBufferPointer { sm in
-                descriptors.withUnsafeMutableBufferPointer { out in
-                    for (i, c) in corners.enumerated() {
-                        RotatedBRIEF.describe(sm, width: level.width, height: level.height, x: c.x, y: c.y,
-                                              cos: dirs[i].0, sin: dirs[i].1, mirrored: false,
-                                              into: out, at: start + 4 * i)
-                    }
-                }
-                if include {
-                    mirrored.withUnsafeMutableBufferPointer { out in
-                        for (i, c) in corners.enumerated() {
-                            RotatedBRIEF.describe(sm, width: level.width, height: level.height, x: c.x, y: c.y,
-                                                  cos: dirs[i].0, sin: dirs[i].1, mirrored: true,
-                                                  into: out, at: start + 4 * i)
-                        }
-                    }
-                }
+            descriptors += repeatElement(0, count: 4 * corners.count)
+            if config.includeMirrored { mirrored += repeatElement(0, count: 4 * corners.count) }
+            let xs = corners.map { Int32($0.x) }, ys = corners.map { Int32($0.y) }
+            let dirs = RotatedBRIEF.orientations(level, positions: corners.map { Int32($0.y * level.width + $0.x) })
+            RotatedBRIEF.describe(smoothed, xs: xs, ys: ys, cos: dirs.cos, sin: dirs.sin, mirrored: false,
+                                  into: &descriptors, at: start)
+            if config.includeMirrored {
+                RotatedBRIEF.describe(smoothed, xs: xs, ys: ys, cos: dirs.cos, sin: dirs.sin, mirrored: true,
+                                      into: &mirrored, at: start)
             }
             for (i, c) in corners.enumerated() {
                 let wx = (Double(c.x) + 0.5) * sx - 0.5, wy = (Double(c.y) + 0.5) * sy - 0.5
@@ -111,7 +99,7 @@ public struct FeatureExtractor: Sendable {
                     x: Float((wx + 0.5) * Double(workScale) - 0.5),
                     y: Float((wy + 0.5) * Double(workScale) - 0.5),
                     size: Float(31 * levelScale) * workScale,
-                    angle: approxAtan2(dirs[i].1, dirs[i].0),
+                    angle: approxAtan2(dirs.sin[i], dirs.cos[i]),
                     response: c.harris,
                     level: UInt8(l)))
             }
@@ -120,11 +108,27 @@ public struct FeatureExtractor: Sendable {
                           keypoints: keypoints, descriptors: descriptors, mirroredDescriptors: mirrored)
     }
 
+    /// The corners by descending Harris response, ties in their original order (a stable sort), by sorting
+    /// plain integer keys: the response's bits mapped to an order-preserving integer, then the index.
+    static func strongestFirst(_ corners: [Corner]) -> [Corner] {
+        var keys = [UInt64](unsafeUninitializedCapacity: corners.count) { buf, count in
+            for (i, c) in corners.enumerated() {
+                let bits = (c.harris == 0 ? Float(0) : c.harris).bitPattern
+                let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+                buf[i] = UInt64(~ordered) << 32 | UInt64(i)
+            }
+            count = corners.count
+        }
+        var scratch = [UInt64](unsafeUninitializedCapacity: keys.count) { _, count in count = keys.count }
+        ot_feat_sort_u64(&keys, keys.count, &scratch)
+        return keys.map { corners[Int($0 & 0xFFFF_FFFF)] }
+    }
+
     /// Keeps the `budget` strongest corners (Harris), allowing each grid cell at most twice its fair share in
     /// a first pass so that one textured region cannot take them all; leftovers fill in by strength.
     func spread(_ corners: [Corner], width: Int, height: Int, budget: Int) -> [Corner] {
-        if corners.count <= budget { return corners.sorted { $0.harris > $1.harris } }
-        let sorted = corners.sorted { $0.harris > $1.harris }
+        let sorted = Self.strongestFirst(corners)
+        if corners.count <= budget { return sorted }
         let cell = max(16, config.gridCell)
         let cols = max(1, width / cell), rows = max(1, height / cell)
         let cap = max(1, (2 * budget + cols * rows - 1) / (cols * rows))

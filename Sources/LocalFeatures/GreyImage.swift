@@ -1,3 +1,4 @@
+import CFeatureKernel
 import ImageCore
 
 /// An 8-bit single-channel working image (row-major, no padding).
@@ -21,147 +22,66 @@ struct GreyImage {
             return
         }
         let n = raster.width * raster.height
-        var out = [UInt8](repeating: 0, count: n)
-        raster.pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n {
-                    let r = UInt32(src[3 * i]), g = UInt32(src[3 * i + 1]), b = UInt32(src[3 * i + 2])
-                    dst[i] = UInt8(truncatingIfNeeded: (77 * r + 150 * g + 29 * b + 128) >> 8)
-                }
-            }
+        precondition(raster.pixels.count >= 3 * n, "RGB raster too short")
+        pixels = [UInt8](unsafeUninitializedCapacity: n) { dst, count in
+            raster.pixels.withUnsafeBufferPointer { src in ot_feat_luma(src.baseAddress, n, dst.baseAddress) }
+            count = n
         }
-        pixels = out
     }
 
     /// Area-averaging resize to `newWidth` x `newHeight` (downscaling only; each output pixel is the exact
     /// area-weighted mean of the source pixels it covers, which is also the anti-alias blur).
     func areaResized(width newWidth: Int, height newHeight: Int) -> GreyImage {
+        areaResized(width: newWidth, height: newHeight, transposed: transposed())
+    }
+
+    /// This image with rows and columns swapped (the pyramid's horizontal passes read columns as rows).
+    func transposed() -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: width * height) { dst, count in
+            ot_feat_transpose_u8(pixels, Int32(width), Int32(height), dst.baseAddress)
+            count = width * height
+        }
+    }
+
+    /// `areaResized` given `transposed()` of this image, so that several levels share one transpose.
+    func areaResized(width newWidth: Int, height newHeight: Int, transposed: [UInt8]) -> GreyImage {
+        precondition(transposed.count == width * height && newWidth <= width && newHeight <= height && newWidth > 0 && newHeight > 0)
         let xTaps = AreaTaps(source: width, target: newWidth)
         let yTaps = AreaTaps(source: height, target: newHeight)
-        // Horizontal pass into floats, then vertical pass.
-        var tmp = [Float](repeating: 0, count: newWidth * height)
-        var out = [UInt8](repeating: 0, count: newWidth * newHeight)
-        pixels.withUnsafeBufferPointer { src in
-            tmp.withUnsafeMutableBufferPointer { t in
-                xTaps.index.withUnsafeBufferPointer { xi in
-                    xTaps.weight.withUnsafeBufferPointer { xw in
-                        xTaps.start.withUnsafeBufferPointer { xs in
-                            for y in 0..<height {
-                                let row = y * width
-                                for x in 0..<newWidth {
-                                    var acc: Float = 0
-                                    var k = xs[x]
-                                    let e = xs[x + 1]
-                                    while k < e { acc += Float(src[row + xi[k]]) * xw[k]; k += 1 }
-                                    t[y * newWidth + x] = acc
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            tmp.withUnsafeBufferPointer { t in
-                out.withUnsafeMutableBufferPointer { dst in
-                    yTaps.index.withUnsafeBufferPointer { yi in
-                        yTaps.weight.withUnsafeBufferPointer { yw in
-                            yTaps.start.withUnsafeBufferPointer { ys in
-                                for y in 0..<newHeight {
-                                    for x in 0..<newWidth {
-                                        var acc: Float = 0.5
-                                        var k = ys[y]
-                                        let e = ys[y + 1]
-                                        while k < e { acc += t[yi[k] * newWidth + x] * yw[k]; k += 1 }
-                                        dst[y * newWidth + x] = acc >= 255 ? 255 : (acc <= 0 ? 0 : UInt8(acc))
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        // Horizontal pass into floats (along the transposed source), then vertical pass; every sum runs over its
+        // taps in the same order as the original per-pixel loops.
+        var col = [Float](repeating: 0, count: 8 * height)
+        var acc = [Float](repeating: 0, count: newWidth)
+        let tmp = [Float](unsafeUninitializedCapacity: newWidth * height) { t, count in
+            ot_feat_area_h(transposed, Int32(width), Int32(height), Int32(newWidth), xTaps.start, xTaps.index,
+                           xTaps.weight, &col, t.baseAddress)
+            count = newWidth * height
+        }
+        let nw = Int32(newWidth), nh = Int32(newHeight)
+        let out = [UInt8](unsafeUninitializedCapacity: newWidth * newHeight) { dst, count in
+            ot_feat_area_v(tmp, nw, nh, yTaps.start, yTaps.index, yTaps.weight, &acc, dst.baseAddress)
+            count = newWidth * newHeight
         }
         return GreyImage(width: newWidth, height: newHeight, pixels: out)
     }
 
     /// Separable Gaussian blur with σ ≈ 2 (9 integer taps summing to 256), edges replicated.
-    ///
-    /// Fixed integer taps, unrolled: this runs on every pyramid level, and also has to be tolerable in
-    /// unoptimised (debug) builds.
     func gaussianBlurredSigma2() -> GreyImage {
         let w = width, h = height
         guard w >= 9, h >= 9 else { return self }
-        var tmp = [UInt16](repeating: 0, count: w * h)
-        var out = [UInt8](repeating: 0, count: w * h)
-        // exp(-i²/8) scaled to 256: 7, 17, 32, 47, 50 (centre), symmetric.
-        pixels.withUnsafeBufferPointer { src in
-            tmp.withUnsafeMutableBufferPointer { t in
-                var y = 0
-                while y < h {
-                    let row = y * w
-                    var x = 0
-                    while x < w {
-                        var acc: UInt32
-                        if x >= 4 && x < w - 4 {
-                            let p = row + x
-                            acc = 7 * (UInt32(src[p - 4]) + UInt32(src[p + 4]))
-                                + 17 * (UInt32(src[p - 3]) + UInt32(src[p + 3]))
-                                + 32 * (UInt32(src[p - 2]) + UInt32(src[p + 2]))
-                                + 47 * (UInt32(src[p - 1]) + UInt32(src[p + 1])) + 50 * UInt32(src[p])
-                        } else {
-                            acc = 0
-                            for i in -4...4 {
-                                let sx = x + i < 0 ? 0 : (x + i >= w ? w - 1 : x + i)
-                                acc += UInt32(Self.taps[i + 4]) * UInt32(src[row + sx])
-                            }
-                        }
-                        // Carry 4 fractional bits between the passes (255 · 16 fits UInt16).
-                        t[row + x] = UInt16((acc + 8) >> 4)
-                        x += 1
-                    }
-                    y += 1
-                }
-            }
-            tmp.withUnsafeBufferPointer { t in
-                out.withUnsafeMutableBufferPointer { dst in
-                    var y = 0
-                    while y < h {
-                        let interior = y >= 4 && y < h - 4
-                        var x = 0
-                        while x < w {
-                            var acc: UInt32
-                            let p = y * w + x
-                            if interior {
-                                acc = 7 * (UInt32(t[p - 4 * w]) + UInt32(t[p + 4 * w]))
-                                    + 17 * (UInt32(t[p - 3 * w]) + UInt32(t[p + 3 * w]))
-                                    + 32 * (UInt32(t[p - 2 * w]) + UInt32(t[p + 2 * w]))
-                                    + 47 * (UInt32(t[p - w]) + UInt32(t[p + w])) + 50 * UInt32(t[p])
-                            } else {
-                                acc = 0
-                                for i in -4...4 {
-                                    let sy = y + i < 0 ? 0 : (y + i >= h ? h - 1 : y + i)
-                                    acc += UInt32(Self.taps[i + 4]) * UInt32(t[sy * w + x])
-                                }
-                            }
-                            // 256 (taps) · 16 (carried fraction) = 4096.
-                            let v = (acc + 2048) >> 12
-                            dst[p] = UInt8(v > 255 ? 255 : v)
-                            x += 1
-                        }
-                        y += 1
-                    }
-                }
-            }
+        var tmp = [UInt16](unsafeUninitializedCapacity: w * h) { _, count in count = w * h }
+        let out = [UInt8](unsafeUninitializedCapacity: w * h) { dst, count in
+            ot_feat_blur9(pixels, Int32(w), Int32(h), &tmp, dst.baseAddress)
+            count = w * h
         }
         return GreyImage(width: w, height: h, pixels: out)
     }
-
-    static let taps: [UInt16] = [7, 17, 32, 47, 50, 47, 32, 17, 7]
 }
 
 /// Precomputed taps of a 1-D area-averaging resampler, in CSR form.
 struct AreaTaps {
-    var start: [Int] = [0]
-    var index: [Int] = []
+    var start: [Int32] = [0]
+    var index: [Int32] = []
     var weight: [Float] = []
 
     init(source: Int, target: Int) {
@@ -172,12 +92,12 @@ struct AreaTaps {
             while Double(i) < hi && i < source {
                 let overlap = min(hi, Double(i + 1)) - max(lo, Double(i))
                 if overlap > 1e-9 {
-                    index.append(i)
+                    index.append(Int32(i))
                     weight.append(Float(overlap / scale))
                 }
                 i += 1
             }
-            start.append(index.count)
+            start.append(Int32(index.count))
         }
     }
 }

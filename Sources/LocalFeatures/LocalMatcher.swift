@@ -1,3 +1,4 @@
+import CFeatureKernel
 import ImageCore
 /// A tentative descriptor correspondence: keypoint indices into the query and the reference feature sets.
 public struct FeatureMatch: Sendable, Hashable, Codable {
@@ -62,6 +63,15 @@ public struct LocalMatcher: Sendable {
         public var seed: UInt64 = 0x5EED_0B1E_C7
         /// Keypoints of each candidate (strongest per level first) used by the global vote.
         public var voteKeypoints: Int = 300
+        /// Catalogues larger than this are voted in two stages: every candidate first votes with only
+        /// `prefilterKeypoints` of its strongest keypoints, and only the `prefilterKeep` best of that cheap vote
+        /// (at least three times the requested limit) go on to the full vote. The vote's cost is linear in the
+        /// catalogue; this divides its slope by about `voteKeypoints / prefilterKeypoints`.
+        public var prefilterAbove: Int = 24
+        /// Keypoints per candidate in the first stage of a two-stage vote.
+        public var prefilterKeypoints: Int = 64
+        /// Candidates kept for the full vote after the first stage.
+        public var prefilterKeep: Int = 16
 
         /// The default settings.
         public init() {}
@@ -109,11 +119,30 @@ public struct LocalMatcher: Sendable {
     /// The vote runs from the candidate's side because every keypoint of an object crop lies on the object,
     /// while the strongest keypoints of a photo or screenshot are often on clutter (caption text, shelves):
     /// a vote by the query's strongest keypoints could miss the object altogether.
-    /// - Complexity: O(voteKeypoints · query keypoints) per candidate.
+    ///
+    /// Above `prefilterAbove` candidates the vote runs in two stages (see `Config.prefilterAbove`): the first
+    /// stage is a smaller sample of the same vote, so a candidate it drops had few votes among its strongest
+    /// keypoints.
+    /// - Complexity: O(voteKeypoints · query keypoints) per candidate; with the two-stage vote
+    ///   O(prefilterKeypoints · query keypoints) per candidate plus O(voteKeypoints · query keypoints) per kept one.
     public func rankCandidates(query: FeatureSet, candidates: [FeatureSet], limit: Int) -> [(index: Int, votes: Int)] {
+        var pool = Array(candidates.indices)
+        if candidates.count > config.prefilterAbove && config.prefilterKeypoints < config.voteKeypoints {
+            let keep = max(config.prefilterKeep, 3 * limit)
+            pool = votes(query: query, candidates: candidates, pool: pool, keypoints: config.prefilterKeypoints)
+                .prefix(keep).map(\.index).sorted()
+        }
+        let scored = votes(query: query, candidates: candidates, pool: pool, keypoints: config.voteKeypoints)
+        return Array(scored.prefix(max(0, limit)))
+    }
+
+    /// The Hough votes of the candidates at `pool`, each voting with `keypoints` of its strongest keypoints; most
+    /// votes first, ties by index.
+    func votes(query: FeatureSet, candidates: [FeatureSet], pool: [Int], keypoints: Int) -> [(index: Int, votes: Int)] {
         var scored: [(index: Int, votes: Int)] = []
-        for (ci, cand) in candidates.enumerated() {
-            let picked = voteSubset(cand)
+        for ci in pool {
+            let cand = candidates[ci]
+            let picked = voteSubset(cand, keypoints: keypoints)
             var plainWords: [UInt64] = [], mirrorWords: [UInt64] = []
             plainWords.reserveCapacity(4 * picked.count)
             for i in picked { plainWords += cand.descriptors[(4 * i)..<(4 * i + 4)] }
@@ -132,7 +161,7 @@ public struct LocalMatcher: Sendable {
             scored.append((ci, max(plain, flipped)))
         }
         scored.sort { $0.votes != $1.votes ? $0.votes > $1.votes : $0.index < $1.index }
-        return Array(scored.prefix(max(0, limit)))
+        return scored
     }
 
     /// The largest number of matches that agree on one pose of the candidate in the query (Lowe's Hough
@@ -187,16 +216,16 @@ public struct LocalMatcher: Sendable {
     }
 
     /// The keypoints of a candidate that vote: the strongest of each level, in proportion to the level's share.
-    func voteSubset(_ q: FeatureSet) -> [Int] {
+    func voteSubset(_ q: FeatureSet, keypoints: Int) -> [Int] {
         let n = q.count
-        if n <= config.voteKeypoints { return Array(0..<n) }
+        if n <= keypoints { return Array(0..<n) }
         // Keypoints are stored level by level, strongest first: take the leading share of each level.
         var start = 0
         var out: [Int] = []
         while start < n {
             var end = start
             while end < n && q.keypoints[end].level == q.keypoints[start].level { end += 1 }
-            let share = max(1, (end - start) * config.voteKeypoints / n)
+            let share = max(1, (end - start) * keypoints / n)
             out += Array(start..<min(end, start + share))
             start = end
         }
@@ -214,22 +243,16 @@ public struct LocalMatcher: Sendable {
         var bestDistForRef = [Int](repeating: Int.max, count: nr)
         var out: [FeatureMatch] = []
         let ratio = config.ratio, maxD = config.maxDistance
-        query.withUnsafeBufferPointer { q in
-            reference.withUnsafeBufferPointer { r in
-                for i in 0..<nq {
-                    let a0 = q[4 * i], a1 = q[4 * i + 1], a2 = q[4 * i + 2], a3 = q[4 * i + 3]
-                    var d1 = Int.max, d2 = Int.max, j1 = -1
-                    for j in 0..<nr {
-                        let d = (a0 ^ r[4 * j]).nonzeroBitCount + (a1 ^ r[4 * j + 1]).nonzeroBitCount
-                            + (a2 ^ r[4 * j + 2]).nonzeroBitCount + (a3 ^ r[4 * j + 3]).nonzeroBitCount
-                        if d < d1 { d2 = d1; d1 = d; j1 = j } else if d < d2 { d2 = d }
-                    }
-                    guard d1 <= maxD, Double(d1) < ratio * Double(d2) else { continue }
-                    if d1 < bestDistForRef[j1] {
-                        bestDistForRef[j1] = d1
-                        bestForRef[j1] = i
-                    }
-                }
+        // 2-NN by hardware popcount (C kernel, runtime CPU dispatch).
+        var nearest = [Int32](repeating: 0, count: nq), d1s = [Int32](repeating: 0, count: nq)
+        var d2s = [Int32](repeating: 0, count: nq)
+        ot_feat_knn2(query, nq, reference, nr, &nearest, &d1s, &d2s)
+        for i in 0..<nq {
+            let d1 = Int(d1s[i]), d2 = Int(d2s[i]), j1 = Int(nearest[i])
+            guard d1 <= maxD, Double(d1) < ratio * Double(d2) else { continue }
+            if d1 < bestDistForRef[j1] {
+                bestDistForRef[j1] = d1
+                bestForRef[j1] = i
             }
         }
         for j in 0..<nr where bestForRef[j] >= 0 {

@@ -114,6 +114,33 @@ enum KnownPairs {
         print("TIMING global vote \(ms(ranking) / Double(sets.count)) ms/candidate")
     }
 
+    /// Over every published object (71, so the vote runs in two stages), the cheap first stage must not lose the
+    /// true object where the full one-stage vote ranks it in the top 3.
+    @Test(.enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)))
+    func twoStageVoteKeepsWhatTheFullVoteFinds() throws {
+        let cases = try Protocol.cases(stride: Protocol.big ? 4 : 16)
+        let references = Protocol.objects
+        let candidateSets = try references.map { try Protocol.features($0) }
+        #expect(candidateSets.count > Protocol.matcher.config.prefilterAbove)
+        var oneStageConfig = LocalMatcher.Config()
+        oneStageConfig.prefilterAbove = .max
+        let oneStage = LocalMatcher(oneStageConfig)
+        var ranked = 0, full = 0, twoStage = 0
+        for c in cases {
+            guard let truth = references.firstIndex(of: c.object),
+                  Protocol.matcher.match(query: c.query, reference: candidateSets[truth]) != nil else { continue }
+            ranked += 1
+            let a = oneStage.rankCandidates(query: c.query, candidates: candidateSets, limit: 3).map(\.index)
+            let b = Protocol.matcher.rankCandidates(query: c.query, candidates: candidateSets, limit: 3).map(\.index)
+            if a.contains(truth) { full += 1 }
+            if b.contains(truth) { twoStage += 1 }
+            print("VOTE2 \(c.transform) \(c.object): one-stage top 3 \(a.contains(truth)), two-stage top 3 \(b.contains(truth))")
+        }
+        print("two-stage vote among \(references.count) objects: true object in top 3 for \(twoStage)/\(ranked) scenes (one-stage \(full))")
+        #expect(ranked > 5)
+        #expect(twoStage >= full, "the first stage lost true objects the full vote found")
+    }
+
     @Test(.enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)))
     func generatedProtocolAndNegatives() throws {
         let t0 = Date()
