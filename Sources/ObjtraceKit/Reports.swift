@@ -1,4 +1,5 @@
 import CaseWork
+import Foundation
 import Matching
 import Store
 

@@ -1,6 +1,7 @@
 import CaseWork
 import Foundation
 import ImageDecoding
+import LocalFeatures
 import Matching
 import Store
 

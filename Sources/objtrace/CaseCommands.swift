@@ -1,6 +1,7 @@
 import ArgumentParser
 import CaseWork
 import Foundation
+import Matching
 import ObjtraceKit
 import Store
 

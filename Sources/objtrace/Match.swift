@@ -1,5 +1,10 @@
 import ArgumentParser
+import CaseWork
+import Foundation
+import LocalFeatures
+import Matching
 import ObjtraceKit
+import Store
 
 /// JSON for one match in `match` and `tip submit` output.
 enum MatchOutput {
