@@ -39,6 +39,8 @@ struct WebTip: Sendable {
 struct TipRefusal: Error, Sendable {
     var field: String
     var reason: String
+    /// Whether the object named is unknown or not public (as opposed to a tip the rules refuse).
+    var notFound = false
 }
 
 /// The case-work store as the web server uses it: one writer connection (tips) and one reader connection
@@ -161,7 +163,7 @@ final class CaseBackend: @unchecked Sendable {
         if let code = tip.object {
             guard let oc = try? ObjectCode(code), let o = try? writer.store.object(oc),
                   o.state == .published || o.state == .identified else {
-                throw TipRefusal(field: "object", reason: "unknown object")
+                throw TipRefusal(field: "object", reason: "unknown object", notFound: true)
             }
             guard o.state == .published else {
                 throw TipRefusal(field: "object", reason: "this object has been identified and takes no more tips")

@@ -204,7 +204,7 @@ struct Routes: Sendable {
                 .increment()
             return .receipt(receipt)
         } catch let refusal as TipRefusal {
-            let status: HTTPResponse.Status = refusal.field == "object" ? .notFound : .unprocessableContent
+            let status: HTTPResponse.Status = refusal.notFound ? .notFound : .unprocessableContent
             return .refused(UploadError(field: refusal.field, reason: refusal.reason, status: status), fields: f)
         }
     }
