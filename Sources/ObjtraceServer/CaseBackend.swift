@@ -18,6 +18,8 @@ public struct PublicObject: Sendable, Equatable {
     public var category: String
     /// The public question in English (the analyst's original).
     public var question: String
+    /// The question in other languages, by language tag, as the analyst gave them (`objtrace serve question`).
+    public var questions: [String: String] = [:]
     /// Whether the object was identified (shown as such; takes no more tips).
     public var identified: Bool
     /// SHA-256 of the first crop, whose stored copy is the public image.
@@ -105,9 +107,14 @@ final class CaseBackend: @unchecked Sendable {
     /// Published and identified objects, ordered by code, read fresh from the store.
     func publicObjects() async throws -> [PublicObject] {
         try await onReader { store in
+            let translations = try PublicQuestions.all(in: store)
             var out: [PublicObject] = []
             for state in [ObjectState.published, .identified] {
-                for o in try store.objects(state: state) { out.append(Self.publicView(o)) }
+                for o in try store.objects(state: state) {
+                    var view = Self.publicView(o)
+                    view.questions = translations[o.code.value] ?? [:]
+                    out.append(view)
+                }
             }
             return out.sorted { $0.code < $1.code }
         }
@@ -118,7 +125,9 @@ final class CaseBackend: @unchecked Sendable {
         guard let code = try? ObjectCode(code) else { return nil }
         return try await onReader { store in
             guard let o = try? store.object(code), o.state == .published || o.state == .identified else { return nil }
-            return Self.publicView(o)
+            var view = Self.publicView(o)
+            view.questions = try PublicQuestions.all(in: store)[o.code.value] ?? [:]
+            return view
         }
     }
 
@@ -233,6 +242,43 @@ final class CaseBackend: @unchecked Sendable {
         return try await onReader { store in
             try store.database.queryFirst("SELECT tip_id FROM web_receipts WHERE receipt_sha256 = ?", [digest]) { $0.int(0) }
         }
+    }
+}
+
+/// An object's public question in other languages, set by an analyst (`objtrace serve question`).
+///
+/// Kept as store settings named `question:<CODE>:<language>` through `CaseStore.setSetting`, so every change
+/// is one transaction with its audit entry (`setting.set`, with the text's SHA-256) and needs no schema change.
+/// An empty text removes the translation (the page falls back to English).
+public enum PublicQuestions {
+    static let prefix = "question:"
+
+    /// Sets (or, with empty `text`, removes) the question of `code` in `language`.
+    public static func set(storePath: String, code: String, language: String, text: String, analyst: String) throws {
+        let service = try CaseService(path: storePath)
+        let oc = try ObjectCode(code)
+        _ = try service.store.object(oc)
+        let lang = language.lowercased()
+        guard (2...8).contains(lang.count), lang.allSatisfy({ $0.isLetter || $0 == "-" }), lang.first!.isLetter else {
+            throw ServerError("language: expected a tag such as fr or pt-br, got \(language)")
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.count <= 1000 else { throw ServerError("question: at most 1000 characters") }
+        try service.store.setSetting(prefix + oc.value + ":" + lang, trimmed, by: AnalystID(analyst))
+    }
+
+    /// Every translation, by object code then language.
+    static func all(in store: CaseStore) throws -> [String: [String: String]] {
+        var out: [String: [String: String]] = [:]
+        let rows = try store.database.query("SELECT key, value FROM settings WHERE key LIKE 'question:%' AND value <> ''") {
+            ($0.text(0), $0.text(1))
+        }
+        for (key, value) in rows {
+            let parts = key.split(separator: ":", maxSplits: 2)
+            guard parts.count == 3 else { continue }
+            out[String(parts[1]), default: [:]][String(parts[2])] = value
+        }
+        return out
     }
 }
 

@@ -88,7 +88,7 @@ struct Routes: Sendable {
     }
 
     private func objectValues(_ o: PublicObject, _ lang: String) -> [String: Any] {
-        ["code": o.code, "title": o.title, "question": o.question, "identified": o.identified,
+        ["code": o.code, "title": o.title, "question": o.questions[lang] ?? o.question, "identified": o.identified,
          "category_label": site.categoryLabel(o.category, language: lang)]
     }
 
@@ -107,7 +107,7 @@ struct Routes: Sendable {
             extra[.setCookie] = CSRF.setCookie(token, secure: options.secureCookies)
         }
         let selectedCountry = values["country"]
-        let body = site.render("object", language: lang, path: "/objects/\(o.code)", title: o.question, [
+        let body = site.render("object", language: lang, path: "/objects/\(o.code)", title: o.questions[lang] ?? o.question, [
             "object": objectValues(o, lang),
             "csrf": token,
             "values": values,
@@ -271,6 +271,8 @@ struct APIObject: Codable, Equatable {
     var question: String
     var image: String
     var identified: Bool
+    /// The question in other languages; `question` is English, the analyst's original.
+    var questions: [String: String]
 
     init(_ o: PublicObject) {
         code = o.code
@@ -279,6 +281,7 @@ struct APIObject: Codable, Equatable {
         question = o.question
         image = "/api/v1/objects/\(o.code)/image"
         identified = o.identified
+        questions = o.questions
     }
 }
 

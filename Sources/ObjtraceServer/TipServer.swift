@@ -57,6 +57,7 @@ public enum TipServer {
         let built = try await build(options, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: built.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { try? FileManager.default.removeItem(at: built.uploads) }
         try await group.run()
     }
 
@@ -66,6 +67,8 @@ public enum TipServer {
         var backend: CaseBackend
         var limiter: RateLimiter
         var registry: PrometheusCollectorRegistry
+        /// The private folder uploads stream into (each file deleted after its tip).
+        var uploads: URL
     }
 
     /// Builds the applications without running them; `onRunning` receives the bound ports.
@@ -122,7 +125,7 @@ public enum TipServer {
                 logger: logger)
             services.append(metricsApp)
         }
-        return Built(services: services, backend: backend, limiter: limiter, registry: registry)
+        return Built(services: services, backend: backend, limiter: limiter, registry: registry, uploads: uploads)
     }
 }
 

@@ -176,3 +176,26 @@ struct PublicSiteTests {
         try await server.stop()
     }
 }
+
+@Suite("Public questions in several languages")
+struct QuestionTranslationTests {
+    @Test("An analyst's translation shows in that language, with English as the fallback, and is audited")
+    func translatedQuestion() async throws {
+        let store = try StoreFixture()
+        defer { store.remove() }
+        let server = try await RunningServer.start(store: store)
+        try PublicQuestions.set(storePath: store.path, code: StoreFixture.alpro, language: "fr",
+                                text: "Où ce carton est-il vendu ?", analyst: "alice")
+        let fr = try await http(server.port, "GET", "/?lang=fr")
+        #expect(fr.text.contains("Où ce carton est-il vendu ?"))
+        let de = try await http(server.port, "GET", "/?lang=de")
+        #expect(de.text.contains("Where is this carton sold?"))
+        let api = try await http(server.port, "GET", "/api/v1/objects/\(StoreFixture.alpro)")
+        #expect((try api.json()["questions"] as? [String: String])?["fr"] == "Où ce carton est-il vendu ?")
+        #expect(try store.analystService().store.auditLog().last?.action == "setting.set")
+        #expect(throws: (any Error).self) {
+            try PublicQuestions.set(storePath: store.path, code: "TAO-2026-999", language: "fr", text: "x", analyst: "alice")
+        }
+        try await server.stop()
+    }
+}

@@ -134,6 +134,7 @@ final class RunningServer: @unchecked Sendable {
     func stop() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
+        try? FileManager.default.removeItem(at: built.uploads)
     }
 }
 
