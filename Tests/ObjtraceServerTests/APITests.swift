@@ -18,7 +18,7 @@ struct APITests {
         #expect(list.header("Content-Type") == "application/json; charset=utf-8")
         let objects = try #require(try list.json()["objects"] as? [[String: Any]])
         #expect(objects.compactMap { $0["code"] as? String } == [StoreFixture.alpro, StoreFixture.oatly])
-        #expect(Set(objects[0].keys) == ["code", "title", "category", "question", "image", "identified"])
+        #expect(Set(objects[0].keys) == ["code", "title", "category", "question", "image", "identified", "questions"])
         let one = try await http(server.port, "GET", "/api/v1/objects/\(StoreFixture.oatly)")
         #expect(try one.json()["category"] as? String == "bottle")
         #expect(try await http(server.port, "GET", "/api/v1/objects/\(StoreFixture.draft)").status == 404)

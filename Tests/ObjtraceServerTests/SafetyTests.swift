@@ -208,7 +208,8 @@ struct SafetyTests {
         #expect(await trickleBody.waitForClose())
         #expect(await idle[0].waitForClose())
         let waited = ContinuousClock.now - start
-        #expect(waited < .seconds(10), "closed by the deadlines, not the client's 30 s timeout (\(waited))")
+        // Deadlines are 2 s and 3 s; the client's own receive timeout is 30 s (a busy 2-core machine gets slack).
+        #expect(waited < .seconds(25), "closed by the deadlines, not the client's 30 s timeout (\(waited))")
         // Idle connections were closed by the server: a send now fails or reads EOF.
         #expect(await idle[199].readAll().isEmpty)
         try await server.stop()
