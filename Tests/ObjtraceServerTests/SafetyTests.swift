@@ -39,6 +39,9 @@ struct SafetyTests {
 
         let stored = try store.allStoredBytes()
         let logs = server.logs.text
+        // The scan can see what is there: the tip's own text is in the store, the start line in the log.
+        #expect(stored.firstRange(of: Array("bought it in Lille".utf8)) != nil)
+        #expect(logs.contains("Server started"))
         for marker in [source, agent, referrer, "203.0.113.99", "TestAgent", "referrer.example"] {
             #expect(stored.firstRange(of: Array(marker.utf8)) == nil, "store holds \(marker)")
             #expect(!logs.contains(marker), "log holds \(marker)")
