@@ -134,6 +134,8 @@ def main():
     ap.add_argument("--tips", type=int, default=4500)
     ap.add_argument("--photo-share", type=float, default=0.3)
     ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--claims-share", type=float, default=0.2,
+                    help="share of tips with brand/country claims (each re-ranks its object's candidates)")
     ap.add_argument("--run", default="full")
     ap.add_argument("--keep", action="store_true", help="keep the temporary store")
     args = ap.parse_args()
@@ -156,6 +158,7 @@ def main():
     photos = photo_variants(bases, n_photo, seed=14)
     late_photos = photo_variants([late_image], 20, seed=15)
     photo_every = args.tips / max(1, n_photo)
+    claims_every = int(round(1 / args.claims_share)) if args.claims_share > 0 else 0
 
     port = free_port()
     server = subprocess.Popen([binary, "serve", "--store", store, "--listen", "127.0.0.1:%d" % port,
@@ -176,7 +179,7 @@ def main():
     for i in range(args.tips):
         with_photo = pi < n_photo and i >= pi * photo_every
         fields = {"object": objects[i % 2][0], "text": "load tip %d %s" % (i, uuid.uuid4().hex), "language": "en"}
-        if i % 5 == 0:
+        if claims_every and i % claims_every == 0:
             fields.update({"brand": "Brand%d" % (i % 7), "country": ["FR", "DE", "BE", "NL"][i % 4]})
         photo = None
         if with_photo:
@@ -267,6 +270,7 @@ def main():
     lat_text = [dt for _, s, _, dt, p in results if s == 201 and not p]
     report = {
         "tips_sent": args.tips, "photo_tips_sent": n_photo, "concurrency": args.concurrency,
+        "claims_share": args.claims_share,
         "accepted_201": statuses.get(201, 0), "statuses": json.dumps(statuses, sort_keys=True),
         "5xx_or_failed": five, "receipts_found_in_store": found, "web_tips_in_store": tips_in_store,
         "photos_in_store": photos_in_store, "elapsed_s": round(elapsed, 2),
