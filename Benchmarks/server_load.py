@@ -62,7 +62,11 @@ def photo_variants(base_paths, count, seed):
     little and re-encoded with a marked pixel block, so perceptual hashes stay those of the base."""
     from PIL import Image
     rng = random.Random(seed)
-    bases = [Image.open(p).convert("RGB") for p in base_paths]
+    bases = []
+    for p in base_paths:
+        im = Image.open(p).convert("RGB")
+        im.thumbnail((1024, 1024))  # phone-photo sizes; keeps the generated set small
+        bases.append(im)
     out = []
     for i in range(count):
         img = bases[i % len(bases)]
@@ -153,8 +157,15 @@ def main():
     late_image = os.path.join(SAMPLES, "objects", "grocery_iconic_Tropicana-Mandarin-Morning.jpg")
 
     n_photo = int(round(args.tips * args.photo_share))
-    bases = [os.path.join(SAMPLES, "tips", f) for f in ("alpro-mirrored-resized.jpg", "grocery_natural_Oatly-Oat-Milk_006.jpg",
-                                                        "tx_labelme_q0003.jpg")]
+    # Many different scenes, as from many tipsters (near-duplicates of few images would make every photo match
+    # hundreds of earlier ones): the JPEGs under ../shared/data/dev, else samples/tips.
+    shared = os.environ.get("OBJTRACE_SHARED_DATA", os.path.join(os.path.dirname(REPO), "shared", "data"))
+    bases = sorted(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(shared, "dev")) for f in fs
+                   if f.lower().endswith(".jpg"))[:300]
+    if not bases:
+        bases = [os.path.join(SAMPLES, "tips", f) for f in ("alpro-mirrored-resized.jpg",
+                                                            "grocery_natural_Oatly-Oat-Milk_006.jpg", "tx_labelme_q0003.jpg")]
+    print("photo bases: %d distinct images" % len(bases), file=sys.stderr)
     photos = photo_variants(bases, n_photo, seed=14)
     late_photos = photo_variants([late_image], 20, seed=15)
     photo_every = args.tips / max(1, n_photo)
@@ -282,6 +293,7 @@ def main():
         "p50_text_ms": round(1000 * statistics.median(lat_text), 1) if lat_text else -1,
         "p99_text_ms": round(1000 * percentile(lat_text, 99), 1) if lat_text else -1,
         "server_peak_rss_mib": round(rss / 1024, 1),
+        "photo_bases": len(bases),
         "late_object_in_gallery_at_once": published_at.get("in_gallery", False),
         "analyst_cli_error": published_at.get("error", ""),
         "late_tips_matching_new_object": "%d/%d" % (late_matched, len(late_photos)),

@@ -206,3 +206,55 @@ func pythonWith(_ module: String) -> String? {
     }
     return nil
 }
+
+@Suite("Store shared with the CLI")
+struct SharedStoreTests {
+    @Test("An analyst's write gets the lock while tips arrive back to back")
+    func analystWritesDuringLoad() async throws {
+        let store = try StoreFixture()
+        defer { store.remove() }
+        let server = try await RunningServer.start(store: store) { $0.rateBurst = 0 }
+        let stop = ManualFlag()
+        let load = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        var n = 0
+                        while !stop.isSet {
+                            var f = Multipart()
+                            f.field("object", StoreFixture.alpro)
+                            f.field("text", "load \(worker) \(n) \(UUID().uuidString)")
+                            _ = try await http(server.port, "POST", "/api/v1/tips",
+                                               headers: [("Content-Type", f.contentType)], body: f.finished())
+                            n += 1
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        try await Task.sleep(for: .seconds(2))
+        // Another connection (as a CLI process): three write transactions, each must get the lock within the
+        // store's 5 s busy timeout.
+        let analyst = try store.analystService()
+        let code = try ObjectCode(StoreFixture.draft)
+        let start = ContinuousClock.now
+        _ = try analyst.store.approve(code, by: AnalystID("alice"))
+        _ = try analyst.store.approve(code, by: AnalystID("bob"))
+        _ = try analyst.store.publish(code, by: AnalystID("bob"))
+        let took = ContinuousClock.now - start
+        stop.set()
+        try await load.value
+        #expect(try analyst.store.tips().count > 20, "the writer was busy")
+        #expect(try await http(server.port, "GET", "/").text.contains("object-\(StoreFixture.draft)"))
+        print("analyst writes during load took \(took)")
+        try await server.stop()
+    }
+}
+
+final class ManualFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
