@@ -64,7 +64,10 @@ def photo_variants(base_paths, count, seed):
     rng = random.Random(seed)
     bases = []
     for p in base_paths:
-        im = Image.open(p).convert("RGB")
+        try:
+            im = Image.open(p).convert("RGB")
+        except OSError:
+            continue  # the shared set holds deliberately damaged files
         im.thumbnail((1024, 1024))  # phone-photo sizes; keeps the generated set small
         bases.append(im)
     out = []
@@ -293,7 +296,7 @@ def main():
         "p50_text_ms": round(1000 * statistics.median(lat_text), 1) if lat_text else -1,
         "p99_text_ms": round(1000 * percentile(lat_text, 99), 1) if lat_text else -1,
         "server_peak_rss_mib": round(rss / 1024, 1),
-        "photo_bases": len(bases),
+        "photo_bases": len(set(bases)),
         "late_object_in_gallery_at_once": published_at.get("in_gallery", False),
         "analyst_cli_error": published_at.get("error", ""),
         "late_tips_matching_new_object": "%d/%d" % (late_matched, len(late_photos)),

@@ -30,7 +30,7 @@ def main():
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.ui import Select
+        from selenium.webdriver.support.ui import Select, WebDriverWait
     except ImportError:
         print("selenium is not installed (pip install selenium)", file=sys.stderr)
         return SKIP
@@ -47,11 +47,14 @@ def main():
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     try:
-        driver.set_page_load_timeout(30)
+        driver.set_page_load_timeout(90)
         driver.get(base + "/")
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "gallery not in English"
         cards = driver.find_elements(By.CSS_SELECTOR, "li.card")
         assert cards, "gallery shows no objects"
+        loaded = driver.execute_script(
+            "return Array.from(document.querySelectorAll('li.card img')).map(i => i.complete && i.naturalWidth > 0)")
+        assert loaded and all(loaded), "crop images did not load: %r" % loaded
         driver.save_screenshot(os.path.join(out, "1-gallery-en.png"))
 
         # The visible switcher: French.
@@ -71,6 +74,12 @@ def main():
         driver.save_screenshot(os.path.join(out, "3-form-fr.png"))
         driver.find_element(By.ID, "send").click()
 
+        try:
+            WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "receipt"))
+        except Exception:
+            driver.save_screenshot(os.path.join(out, "error.png"))
+            print("no receipt; page said: %s" % driver.find_element(By.TAG_NAME, "main").text[:500], file=sys.stderr)
+            raise
         receipt = driver.find_element(By.ID, "receipt").text.strip()
         assert len(receipt) == 39, "unexpected receipt %r" % receipt
         driver.save_screenshot(os.path.join(out, "4-receipt-fr.png"))
