@@ -216,6 +216,11 @@ struct Routes: Sendable {
             return message(.notFound, language: lang, heading: m["error_heading"] ?? "", text: m["not_found"] ?? "",
                            closing: true)
         }
+        // No CSRF cookie at all: refuse before reading a byte of the upload.
+        guard CSRF.cookie(in: request) != nil else {
+            return message(.forbidden, language: lang, heading: m["error_heading"] ?? "", text: m["csrf_failed"] ?? "",
+                           closing: true)
+        }
         switch try await receiveTip(request, context, object: o.code, language: lang, requireCSRF: true) {
         case .receipt(let receipt):
             let body = site.render("receipt", language: lang, path: "/", title: m["receipt_heading"] ?? "",
