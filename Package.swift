@@ -25,6 +25,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // objtrace serve: HTTP, templates, multipart parsing, metrics, graceful shutdown.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C shims over libjpeg-turbo and libpng: setjmp error managers, scaled decode, memory caps.
@@ -75,11 +84,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The public web server (objtrace serve): gallery, anonymous tip form, JSON API, metrics.
+        .target(
+            name: "ObjtraceServer",
+            dependencies: [
+                "ObjtraceKit", "CaseWork", "Store", "Matching", "ImageDecoding",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         // The analysts' command line: parses arguments and calls ObjtraceKit.
         .executableTarget(
             name: "objtrace",
             dependencies: [
-                "ObjtraceKit", "CaseWork", "Store", "Matching",
+                "ObjtraceKit", "CaseWork", "Store", "Matching", "ObjtraceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -107,5 +136,16 @@ let package = Package(
         // Runs the built `objtrace` executable (the dependency makes `swift test` build it beside the tests):
         // exit codes, refusal lines, help output.
         .testTarget(name: "ObjtraceCLITests", dependencies: ["objtrace", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ObjtraceServerTests",
+            dependencies: [
+                "ObjtraceServer", "ObjtraceKit", "Store", "CaseWork", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

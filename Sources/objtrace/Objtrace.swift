@@ -20,7 +20,7 @@ struct Objtrace: ParsableCommand {
         subcommands: [
             Inspect.self, Hash.self, Match.self, Init.self, AnalystCommand.self, ObjectCommand.self, TipCommand.self,
             Queue.self, Review.self, CandidateCommand.self, Refer.self, Audit.self, Stats.self, Calibrate.self, Export.self,
-            ImportCommand.self, Sheet.self,
+            ImportCommand.self, Sheet.self, Serve.self,
         ]
     )
 
