@@ -1,6 +1,7 @@
 import CaseWork
 import Crypto
 import Foundation
+import ImageDecoding
 import ObjtraceKit
 import Store
 

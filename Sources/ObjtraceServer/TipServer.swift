@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// Everything `objtrace serve` can be told.
 public struct ServerOptions: Sendable {
