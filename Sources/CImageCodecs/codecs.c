@@ -716,6 +716,18 @@ int ot_jpeg_transcode(const uint8_t *data, size_t size, long max_memory, long lo
     /* A garbled scan can decode to coefficients outside the 8-bit baseline range (|AC| <= 1023, DC in
      * -1024..1023), which libjpeg's Huffman encoder writes wrongly without a word: the copy would decode to other
      * pixels or not at all (found by the transcode fuzz target). Refuse; the caller then stores the pixels. */
+    /* A progressive file whose scans stop before every coefficient is complete decodes with libjpeg's block
+     * smoothing, which a complete (baseline) copy would not get: other pixels (found by the fuzzer). */
+    if (t->src.progressive_mode && t->src.coef_bits) {
+        for (int ci = 0; ci < t->src.num_components; ci++)
+            for (int k = 0; k < DCTSIZE2; k++)
+                if (t->src.coef_bits[ci][k] != 0) {
+                    t->err.status = OT_ERR_CORRUPT;
+                    snprintf(t->err.message, OT_MSG_LEN, "progressive scans end before coefficient %d of component %d"
+                             " is complete", k, ci);
+                    longjmp(t->err.jump, 1);
+                }
+    }
     for (int ci = 0; ci < t->src.num_components; ci++) {
         jpeg_component_info *comp = &t->src.comp_info[ci];
         for (JDIMENSION row = 0; row < comp->height_in_blocks; row++) {
