@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Builds libjpeg-turbo 2.1.5 and libpng 1.6.39 (the versions Debian 12 ships) from source with libFuzzer
 # coverage and AddressSanitizer into .build-fuzz/lib, so the fuzzers see inside the codecs and not only the
-# shims. Sources: the tags of github.com/libjpeg-turbo/libjpeg-turbo and github.com/pnggroup/libpng, unpacked
-# into .build-fuzz/src/ (git archive from a clone). Without this, Scripts/fuzz.sh links the system libraries.
+# shims. Sources: the tags 2.1.5 of github.com/libjpeg-turbo/libjpeg-turbo and v1.6.39 of
+# github.com/pnggroup/libpng in .build-fuzz/src/{libjpeg-turbo,libpng} (cloned when absent). No cmake needed.
+# Without this, Scripts/fuzz.sh links the system libraries.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 src="$root/.build-fuzz/src"
 lib="$root/.build-fuzz/lib"
 cc=${SWIFT_TOOLCHAIN:-/opt/swift/usr/bin}/clang
 flags=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address -w)
-mkdir -p "$lib/obj-jpeg" "$lib/obj-png" "$lib/include"
+mkdir -p "$lib/obj-jpeg" "$lib/obj-png" "$lib/include" "$src"
+[ -d "$src/libjpeg-turbo" ] || git clone -q --depth 1 --branch 2.1.5 https://github.com/libjpeg-turbo/libjpeg-turbo "$src/libjpeg-turbo"
+[ -d "$src/libpng" ] || git clone -q --depth 1 --branch v1.6.39 https://github.com/pnggroup/libpng "$src/libpng"
 
 cd "$src/libjpeg-turbo"
 [ -f jconfig.h ] || cp /usr/include/x86_64-linux-gnu/jconfig.h jconfig.h

@@ -713,6 +713,38 @@ int ot_jpeg_transcode(const uint8_t *data, size_t size, long max_memory, long lo
         longjmp(t->err.jump, 1);
     }
     jvirt_barray_ptr *coefficients = jpeg_read_coefficients(&t->src);
+    /* A garbled scan can decode to coefficients outside the 8-bit baseline range (|AC| <= 1023, DC in
+     * -1024..1023), which libjpeg's Huffman encoder writes wrongly without a word: the copy would decode to other
+     * pixels or not at all (found by the transcode fuzz target). Refuse; the caller then stores the pixels. */
+    /* A progressive file whose scans stop before every coefficient is complete decodes with libjpeg's block
+     * smoothing, which a complete (baseline) copy would not get: other pixels (found by the fuzzer). */
+    if (t->src.progressive_mode && t->src.coef_bits) {
+        for (int ci = 0; ci < t->src.num_components; ci++)
+            for (int k = 0; k < DCTSIZE2; k++)
+                if (t->src.coef_bits[ci][k] != 0) {
+                    t->err.status = OT_ERR_CORRUPT;
+                    snprintf(t->err.message, OT_MSG_LEN, "progressive scans end before coefficient %d of component %d"
+                             " is complete", k, ci);
+                    longjmp(t->err.jump, 1);
+                }
+    }
+    for (int ci = 0; ci < t->src.num_components; ci++) {
+        jpeg_component_info *comp = &t->src.comp_info[ci];
+        for (JDIMENSION row = 0; row < comp->height_in_blocks; row++) {
+            JBLOCKARRAY blocks = (*t->src.mem->access_virt_barray)((j_common_ptr)&t->src, coefficients[ci], row, 1, FALSE);
+            for (JDIMENSION col = 0; col < comp->width_in_blocks; col++) {
+                const JCOEF *c = blocks[0][col];
+                int bad = c[0] < -1024 || c[0] > 1023;
+                for (int k = 1; k < DCTSIZE2 && !bad; k++) bad = c[k] < -1023 || c[k] > 1023;
+                if (bad) {
+                    t->err.status = OT_ERR_CORRUPT;
+                    snprintf(t->err.message, OT_MSG_LEN,
+                             "DCT coefficients outside the baseline range (component %d, block row %u)", ci, row);
+                    longjmp(t->err.jump, 1);
+                }
+            }
+        }
+    }
 
     jpeg_create_compress(&t->dst);
     t->dst_created = 1;
