@@ -1,17 +1,17 @@
 import CFeatureKernel
 import ImageCore
 /// The rotated-BRIEF machinery: intensity-centroid orientation and a fixed, seeded 256-pair test pattern.
-enum RotatedBRIEF {
+package enum RotatedBRIEF {
     /// Radius of the orientation disc (a 31-pixel patch, as ORB).
-    static let orientationRadius = 15
+    package static let orientationRadius = 15
     /// Largest |coordinate| of a pattern point before rotation; rotated points stay within 13·√2 < 19.
-    static let patternExtent = 13
+    package static let patternExtent = 13
     /// Distance from the level's edges a keypoint needs so that every sample is inside the image.
-    static let border = 20
+    package static let border = 20
 
     /// The 256 point pairs (x1, y1, x2, y2), drawn once from a seeded isotropic Gaussian with σ = S/5 for
     /// S = 31 (Calonder et al.'s best-performing "G II" layout), clipped to the patch.
-    static let pattern: [Int8] = {
+    package static let pattern: [Int8] = {
         var rng = SplitMix64(seed: 0x0B7E_ACE5_B21E_F256)
         func gaussian() -> Double {
             // Irwin–Hall: the sum of 12 uniforms minus 6 is a unit Gaussian to within a few percent.
@@ -36,14 +36,14 @@ enum RotatedBRIEF {
     }()
 
     /// Half-widths of the orientation disc per row offset.
-    static let discHalfWidth: [Int32] = {
+    package static let discHalfWidth: [Int32] = {
         let r = orientationRadius
         return (0...r).map { dy in Int32(Double(r * r - dy * dy).squareRoot().rounded(.down)) }
     }()
 
     /// The intensity-centroid directions (cos, sin) of the discs around `positions` (row-major pixel indices)
     /// on the unsmoothed level.
-    static func orientations(_ image: GreyImage, positions: [Int32]) -> (cos: [Float], sin: [Float]) {
+    package static func orientations(_ image: GreyImage, positions: [Int32]) -> (cos: [Float], sin: [Float]) {
         let n = positions.count
         var m10 = [Int64](repeating: 0, count: n), m01 = [Int64](repeating: 0, count: n)
         image.pixels.withUnsafeBufferPointer { px in
@@ -70,7 +70,7 @@ enum RotatedBRIEF {
     /// `mirrored` flips the pattern's y: that equals describing the same point in the left-right mirrored
     /// image (its centroid direction is (−c, s), and the mirror maps R(θ')p onto R(θ)(px, −py)).
     /// `portable` skips the CPU-specific (AVX2) path; both give the same bits.
-    static func describe(_ smoothed: GreyImage, xs: [Int32], ys: [Int32], cos cs: [Float], sin ss: [Float],
+    package static func describe(_ smoothed: GreyImage, xs: [Int32], ys: [Int32], cos cs: [Float], sin ss: [Float],
                          mirrored: Bool, portable: Bool = false, into out: inout [UInt64], at: Int) {
         let w = smoothed.width, h = smoothed.height, n = xs.count
         precondition(ys.count == n && cs.count == n && ss.count == n && out.count >= at + 4 * n)
@@ -90,15 +90,15 @@ enum RotatedBRIEF {
     }
 
     /// The pattern as floats, for the rotation.
-    static let patternF: [Float] = pattern.map { Float($0) }
+    package static let patternF: [Float] = pattern.map { Float($0) }
 }
 
 /// Round half away from zero without a libm call.
 @inline(__always)
-func roundToInt(_ v: Float) -> Int { v >= 0 ? Int(v + 0.5) : -Int(-v + 0.5) }
+package func roundToInt(_ v: Float) -> Int { v >= 0 ? Int(v + 0.5) : -Int(-v + 0.5) }
 
 /// `atan2` without libm (the module is pure): an octant reduction and a minimax polynomial, error < 1e-5 rad.
-func approxAtan2(_ y: Float, _ x: Float) -> Float {
+package func approxAtan2(_ y: Float, _ x: Float) -> Float {
     let ax = abs(x), ay = abs(y)
     if ax == 0 && ay == 0 { return 0 }
     let a = min(ax, ay) / max(ax, ay)

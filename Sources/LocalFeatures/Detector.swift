@@ -1,19 +1,26 @@
 import CFeatureKernel
 
 /// A FAST-9 corner found on one pyramid level, before orientation and description.
-struct Corner {
-    var x: Int
-    var y: Int
-    var fastScore: Int
-    var harris: Float
+package struct Corner {
+    package var x: Int
+    package var y: Int
+    package var fastScore: Int
+    package var harris: Float
+
+    package init(x: Int, y: Int, fastScore: Int, harris: Float) {
+        self.x = x
+        self.y = y
+        self.fastScore = fastScore
+        self.harris = harris
+    }
 }
 
 /// FAST-9 on a radius-3 Bresenham circle, the arc score of Rosten & Drummond, 3x3 non-maximum suppression on
 /// that score, then the Harris response (as ORB ranks) for choosing which corners to keep. The loops are C
 /// kernels (`CFeatureKernel`): 32 pixels per step through the quick rejections and the 9-arc test.
-enum FastDetector {
+package enum FastDetector {
     /// Corners at least `border` pixels from every edge whose FAST score exceeds `threshold`.
-    static func detect(_ image: GreyImage, threshold: Int, border: Int) -> [Corner] {
+    package static func detect(_ image: GreyImage, threshold: Int, border: Int) -> [Corner] {
         let w = image.width, h = image.height
         let b = max(border, 4)
         guard w > 2 * b, h > 2 * b else { return [] }

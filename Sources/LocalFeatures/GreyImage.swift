@@ -2,19 +2,19 @@ import CFeatureKernel
 import ImageCore
 
 /// An 8-bit single-channel working image (row-major, no padding).
-struct GreyImage {
-    let width: Int
-    let height: Int
-    var pixels: [UInt8]
+package struct GreyImage {
+    package let width: Int
+    package let height: Int
+    package var pixels: [UInt8]
 
-    init(width: Int, height: Int, pixels: [UInt8]) {
+    package init(width: Int, height: Int, pixels: [UInt8]) {
         self.width = width
         self.height = height
         self.pixels = pixels
     }
 
     /// Luma of a raster (BT.601 weights in 8.8 fixed point, as JPEG's YCbCr uses).
-    init(_ raster: Raster) {
+    package init(_ raster: Raster) {
         width = raster.width
         height = raster.height
         if raster.channels == 1 {
@@ -31,12 +31,12 @@ struct GreyImage {
 
     /// Area-averaging resize to `newWidth` x `newHeight` (downscaling only; each output pixel is the exact
     /// area-weighted mean of the source pixels it covers, which is also the anti-alias blur).
-    func areaResized(width newWidth: Int, height newHeight: Int) -> GreyImage {
+    package func areaResized(width newWidth: Int, height newHeight: Int) -> GreyImage {
         areaResized(width: newWidth, height: newHeight, transposed: transposed())
     }
 
     /// This image with rows and columns swapped (the pyramid's horizontal passes read columns as rows).
-    func transposed() -> [UInt8] {
+    package func transposed() -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: width * height) { dst, count in
             ot_feat_transpose_u8(pixels, Int32(width), Int32(height), dst.baseAddress)
             count = width * height
@@ -44,7 +44,7 @@ struct GreyImage {
     }
 
     /// `areaResized` given `transposed()` of this image, so that several levels share one transpose.
-    func areaResized(width newWidth: Int, height newHeight: Int, transposed: [UInt8]) -> GreyImage {
+    package func areaResized(width newWidth: Int, height newHeight: Int, transposed: [UInt8]) -> GreyImage {
         precondition(transposed.count == width * height && newWidth <= width && newHeight <= height && newWidth > 0 && newHeight > 0)
         let xTaps = AreaTaps(source: width, target: newWidth)
         let yTaps = AreaTaps(source: height, target: newHeight)
@@ -66,7 +66,7 @@ struct GreyImage {
     }
 
     /// Separable Gaussian blur with σ ≈ 2 (9 integer taps summing to 256), edges replicated.
-    func gaussianBlurredSigma2() -> GreyImage {
+    package func gaussianBlurredSigma2() -> GreyImage {
         let w = width, h = height
         guard w >= 9, h >= 9 else { return self }
         var tmp = [UInt16](unsafeUninitializedCapacity: w * h) { _, count in count = w * h }
@@ -79,12 +79,12 @@ struct GreyImage {
 }
 
 /// Precomputed taps of a 1-D area-averaging resampler, in CSR form.
-struct AreaTaps {
-    var start: [Int32] = [0]
-    var index: [Int32] = []
-    var weight: [Float] = []
+package struct AreaTaps {
+    package var start: [Int32] = [0]
+    package var index: [Int32] = []
+    package var weight: [Float] = []
 
-    init(source: Int, target: Int) {
+    package init(source: Int, target: Int) {
         let scale = Double(source) / Double(target)
         for o in 0..<target {
             let lo = Double(o) * scale, hi = Double(o + 1) * scale
@@ -104,7 +104,7 @@ struct AreaTaps {
 
 extension GreyImage {
     /// Bilinear resize (used only for upsampling small inputs).
-    func bilinearResized(width newWidth: Int, height newHeight: Int) -> GreyImage {
+    package func bilinearResized(width newWidth: Int, height newHeight: Int) -> GreyImage {
         var out = [UInt8](repeating: 0, count: newWidth * newHeight)
         let sx = Double(width) / Double(newWidth), sy = Double(height) / Double(newHeight)
         let w = width, h = height

@@ -54,7 +54,7 @@ struct TipRefusal: Error, Sendable {
 /// request; the writer checks `PRAGMA data_version` before each tip and reopens its `CaseService` (dropping
 /// its match-engine caches) when another process committed, so a newly published or withdrawn object counts
 /// for the next tip without a restart.
-final class CaseBackend: @unchecked Sendable {
+package final class CaseBackend: @unchecked Sendable {
     /// Who web tips are recorded as in the audit log.
     static let webActor = "public-web"
 
@@ -252,7 +252,7 @@ final class CaseBackend: @unchecked Sendable {
     // MARK: - for tests and the load benchmark
 
     /// The tip a receipt names, if any.
-    func tipID(forReceipt receipt: String) async throws -> Int64? {
+    package func tipID(forReceipt receipt: String) async throws -> Int64? {
         let digest = Receipt.digest(receipt)
         return try await onReader { store in
             try store.database.queryFirst("SELECT tip_id FROM web_receipts WHERE receipt_sha256 = ?", [digest]) { $0.int(0) }

@@ -2,11 +2,11 @@ import Foundation
 
 /// UI text in every shipped language: one JSON catalogue per language (`messages/<tag>.json`), loaded at
 /// start. Adding a language is adding a file; a key missing from a catalogue falls back to English.
-struct MessageCatalogues: Sendable {
+package struct MessageCatalogues: Sendable {
     /// Catalogues by language tag (lower case).
-    let catalogues: [String: [String: String]]
+    package let catalogues: [String: [String: String]]
     /// Tags, sorted, for the language switcher.
-    let languages: [String]
+    package let languages: [String]
     static let fallback = "en"
 
     /// Loads every `*.json` in `directory`; English must be present.
@@ -56,7 +56,7 @@ struct MessageCatalogues: Sendable {
 /// A configuration or start-up error of the server, with a one-line message.
 public struct ServerError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ message: String) { description = message }
+    package init(_ message: String) { description = message }
 }
 
 /// Country choices for the tip form: ISO 3166-1 alpha-2 codes, named in the page's language (CLDR via

@@ -6,7 +6,7 @@ import Foundation
 /// Addresses are never kept as such: each is reduced to an HMAC-SHA256 under a random key that is replaced,
 /// with every bucket, at each UTC midnight, so nothing links a client across days and nothing survives a
 /// restart. The address itself is only ever read from the socket (or the trusted proxy's header) for this.
-final class RateLimiter: @unchecked Sendable {
+package final class RateLimiter: @unchecked Sendable {
     private let lock = NSLock()
     private let capacity: Double
     private let refillPerSecond: Double
@@ -16,7 +16,7 @@ final class RateLimiter: @unchecked Sendable {
     private let now: @Sendable () -> Double
 
     /// `capacity` requests at once, refilled at `perHour` an hour.
-    init(capacity: Int, perHour: Int, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    package init(capacity: Int, perHour: Int, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.capacity = Double(capacity)
         refillPerSecond = Double(perHour) / 3600
         self.now = now
@@ -24,7 +24,7 @@ final class RateLimiter: @unchecked Sendable {
     }
 
     /// Takes one token for `address`; false when its bucket is empty.
-    func allow(_ address: String) -> Bool {
+    package func allow(_ address: String) -> Bool {
         let t = now()
         lock.lock()
         defer { lock.unlock() }
@@ -49,7 +49,7 @@ final class RateLimiter: @unchecked Sendable {
     }
 
     /// How many keyed buckets are held (for tests).
-    var bucketKeys: [Data] {
+    package var bucketKeys: [Data] {
         lock.lock()
         defer { lock.unlock() }
         return Array(buckets.keys)

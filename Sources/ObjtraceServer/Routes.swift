@@ -7,16 +7,16 @@ import NIOCore
 import Prometheus
 
 /// The routes of the public site and the JSON API.
-struct Routes: Sendable {
+package struct Routes: Sendable {
     let options: ServerOptions
     let site: Site
-    let backend: CaseBackend
-    let limiter: RateLimiter
+    package let backend: CaseBackend
+    package let limiter: RateLimiter
     let registry: PrometheusCollectorRegistry
-    let uploads: URL
+    package let uploads: URL
 
     /// Every route, as (method, path) — the OpenAPI test checks these against the document.
-    static let apiRoutes: [(HTTPRequest.Method, String)] = [
+    package static let apiRoutes: [(HTTPRequest.Method, String)] = [
         (.get, "/api/v1/objects"), (.get, "/api/v1/objects/{code}"), (.get, "/api/v1/objects/{code}/image"),
         (.post, "/api/v1/tips"), (.get, "/api/v1/openapi.json"), (.get, "/healthz"),
     ]

@@ -6,15 +6,15 @@ import Mustache
 ///
 /// Templates are mustache: `{{value}}` is HTML-escaped by construction, and no template uses the unescaped
 /// forms (`{{{…}}}`, `{{&…}}`), which a test checks.
-struct Site: Sendable {
+package struct Site: Sendable {
     let library: MustacheLibrary
-    let catalogues: MessageCatalogues
+    package let catalogues: MessageCatalogues
     let countries: [String: [[String: String]]]
     let css: [UInt8]
     let openAPI: [UInt8]
 
     /// Loads `templates/`, `messages/`, `static/site.css` and `openapi.json` from `resources`.
-    init(resources: URL) async throws {
+    package init(resources: URL) async throws {
         library = try await MustacheLibrary(directory: resources.appendingPathComponent("templates").path)
         catalogues = try MessageCatalogues(directory: resources.appendingPathComponent("messages"))
         var countries: [String: [[String: String]]] = [:]
@@ -27,7 +27,7 @@ struct Site: Sendable {
     }
 
     /// The shipped resources folder (beside the executable in the build's resource bundle).
-    static func defaultResources() throws -> URL {
+    package static func defaultResources() throws -> URL {
         guard let url = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
             throw ServerError("the server's resource bundle is missing (templates, messages)")
         }

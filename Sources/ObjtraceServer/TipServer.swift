@@ -63,17 +63,17 @@ public enum TipServer {
     }
 
     /// A built server: its services (run them in a `ServiceGroup`) and the backend (for tests).
-    struct Built: Sendable {
-        var services: [any Service]
-        var backend: CaseBackend
-        var limiter: RateLimiter
-        var registry: PrometheusCollectorRegistry
+    package struct Built: Sendable {
+        package var services: [any Service]
+        package var backend: CaseBackend
+        package var limiter: RateLimiter
+        package var registry: PrometheusCollectorRegistry
         /// The private folder uploads stream into (each file deleted after its tip).
-        var uploads: URL
+        package var uploads: URL
     }
 
     /// Builds the applications without running them; `onRunning` receives the bound ports.
-    static func build(_ options: ServerOptions, logger: Logger,
+    package static func build(_ options: ServerOptions, logger: Logger,
                       onRunning: @escaping @Sendable (_ public: Int, _ metrics: Int?) async -> Void = { _, _ in }) async throws -> Built {
         if options.metricsPort != nil, !["127.0.0.1", "::1", "localhost"].contains(options.metricsHost) {
             throw ServerError("--metrics-listen must be a loopback address, not \(options.metricsHost)")

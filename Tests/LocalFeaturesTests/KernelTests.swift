@@ -1,6 +1,6 @@
 import Foundation
 import ImageCore
-@testable import LocalFeatures
+import LocalFeatures
 import Testing
 import TestSupport
 

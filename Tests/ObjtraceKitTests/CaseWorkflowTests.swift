@@ -1,3 +1,4 @@
+import Matching
 import CaseWork
 import Foundation
 import ImageDecoding

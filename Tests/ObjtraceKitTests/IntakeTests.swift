@@ -8,6 +8,7 @@ import TestSupport
 
 #if canImport(Glibc)
 import Glibc
+import ImageCore
 #endif
 
 /// Publishes `image` as object `code` (two analysts approve).

@@ -1,11 +1,12 @@
+import CaseWork
 import Foundation
 import ImageCore
 import ImageDecoding
 import Matching
 import ObjtraceKit
 import Store
-import Testing
 import TestSupport
+import Testing
 
 private func hashes(_ relative: String) throws -> MatchHashes {
     try IngestedImage.prepare([UInt8](Data(contentsOf: SharedData.url(relative))), stripMetadata: false).hashes

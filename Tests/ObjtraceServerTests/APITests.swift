@@ -1,7 +1,8 @@
 import CaseWork
 import Foundation
+import HTTPTypes
 import ObjtraceKit
-@testable import ObjtraceServer
+import ObjtraceServer
 import Store
 import Testing
 

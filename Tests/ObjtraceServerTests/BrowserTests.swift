@@ -1,9 +1,10 @@
 import CaseWork
 import Foundation
-@testable import ObjtraceServer
+import ObjtraceKit
+import ObjtraceServer
 import Store
-import Testing
 import TestSupport
+import Testing
 
 /// A real browser: headless Chromium driven by Selenium (Tests/Browser/tip_form.py) against the server.
 /// Screenshots of the gallery, the form and the receipt are kept in `.build/browser-screenshots/`.

@@ -1,7 +1,7 @@
 import CaseWork
 import Foundation
 import ObjtraceKit
-@testable import ObjtraceServer
+import ObjtraceServer
 import Store
 import Testing
 

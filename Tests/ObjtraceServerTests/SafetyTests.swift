@@ -2,7 +2,7 @@ import CaseWork
 import Crypto
 import Foundation
 import ObjtraceKit
-@testable import ObjtraceServer
+import ObjtraceServer
 import Store
 import Testing
 import TestSupport

@@ -3,7 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import ObjtraceKit
-@testable import ObjtraceServer
+import ObjtraceServer
 import ServiceLifecycle
 import Store
 import TestSupport
