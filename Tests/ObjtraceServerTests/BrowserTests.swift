@@ -10,10 +10,13 @@ import Testing
 /// Screenshots of the gallery, the form and the receipt are kept in `.build/browser-screenshots/`.
 @Suite("Browser")
 struct BrowserTests {
+    /// `.ci/run` runs with CI=true: there a skipped browser test is a failure.
+    static let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
     static let script = SharedData.repoRoot.appendingPathComponent("Tests/Browser/tip_form.py")
 
     @Test("Gallery → language switch → form with a photo → receipt, in headless Chromium",
-          .enabled(if: pythonWith("selenium") != nil, "selenium is not installed for python3: browser test skipped"))
+          .enabled(if: pythonWith("selenium") != nil || BrowserTests.inCI,
+                   "selenium is not installed for python3: browser test skipped (CI=true makes this a failure)"))
     func tipThroughABrowser() async throws {
         let store = try StoreFixture()
         defer { store.remove() }
@@ -31,7 +34,9 @@ struct BrowserTests {
         let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         if p.terminationStatus == 77 {
-            // Chromium or chromedriver missing on this machine; CI installs them (.ci/install-deps).
+            // Chromium or chromedriver missing on this machine; CI installs them (.ci/install-deps), so there
+            // the browser test must run.
+            if Self.inCI { Issue.record("CI=true but the browser test could not start Chromium: \(errors)") }
             print("browser test skipped: \(errors)")
             try await server.stop()
             return
