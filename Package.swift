@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "ImageDecodingTests",
             dependencies: ["ImageDecoding", "PerceptualHash", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["pixel-checksums.tsv", "make-pixel-checksums.py", "ExtraFormats", "extra-formats.tsv", "make-extra-format-files.py"],
+            exclude: ["pixel-checksums.tsv", "make-pixel-checksums.py", "ExtraFormats", "extra-formats.tsv", "make-extra-format-files.py", "FuzzFindings"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

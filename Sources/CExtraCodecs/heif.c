@@ -46,6 +46,77 @@ void otx_heif_close(otx_heif *h) {
     free(h);
 }
 
+/* Big-endian reads inside [p, end); 0 when out of range (callers check lengths first). */
+static uint32_t otx_be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]; }
+static uint32_t otx_be16(const uint8_t *p) { return ((uint32_t)p[0] << 8) | p[1]; }
+
+/* One ISO-BMFF box header at `p` (bounded by `end`): its type, and where its payload starts and ends. */
+static int otx_box(const uint8_t *p, const uint8_t *end, uint32_t *type, const uint8_t **body, const uint8_t **next) {
+    if (end - p < 8) return 0;
+    uint64_t size = otx_be32(p);
+    *type = otx_be32(p + 4);
+    size_t header = 8;
+    if (size == 1) {
+        if (end - p < 16) return 0;
+        size = ((uint64_t)otx_be32(p + 8) << 32) | otx_be32(p + 12);
+        header = 16;
+    } else if (size == 0) {
+        size = (uint64_t)(end - p);
+    }
+    if (size < header || size > (uint64_t)(end - p)) return 0;
+    *body = p + header;
+    *next = p + size;
+    return 1;
+}
+
+#define OTX_4CC(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+
+/* The child box of `meta` with type `want`, or 0. */
+static int otx_meta_child(const uint8_t *body, const uint8_t *end, uint32_t want, const uint8_t **cbody,
+                          const uint8_t **cend) {
+    const uint8_t *q = body, *b, *n;
+    uint32_t type;
+    while (otx_box(q, end, &type, &b, &n)) {
+        if (type == want) {
+            *cbody = b;
+            *cend = n;
+            return 1;
+        }
+        q = n;
+    }
+    return 0;
+}
+
+/* The item type of the primary item (`pitm`, then its `infe` in `iinf`), or 0 when the boxes do not say.
+ * A bounded walk over the top-level boxes and the children of `meta`; nothing is allocated. */
+static uint32_t otx_heif_primary_type(const uint8_t *data, size_t size) {
+    const uint8_t *p = data, *end = data + size, *body, *next, *pb, *pe, *ib, *ie;
+    uint32_t type;
+    while (otx_box(p, end, &type, &body, &next)) {
+        if (type != OTX_4CC('m', 'e', 't', 'a')) {
+            p = next;
+            continue;
+        }
+        if (next - body < 4) return 0;
+        body += 4;  /* FullBox version and flags */
+        if (!otx_meta_child(body, next, OTX_4CC('p', 'i', 't', 'm'), &pb, &pe) || pe - pb < 6) return 0;
+        uint32_t primary = pb[0] == 0 ? otx_be16(pb + 4) : (pe - pb >= 8 ? otx_be32(pb + 4) : 0);
+        if (!otx_meta_child(body, next, OTX_4CC('i', 'i', 'n', 'f'), &ib, &ie) || ie - ib < 6) return 0;
+        const uint8_t *r = ib + (ib[0] == 0 ? 6 : 8), *rb, *rn;
+        uint32_t rtype;
+        while (r < ie && otx_box(r, ie, &rtype, &rb, &rn)) {
+            if (rtype == OTX_4CC('i', 'n', 'f', 'e') && rn - rb >= 4) {
+                const uint8_t *f = rb + 4;
+                if (rb[0] == 2 && rn - f >= 8 && otx_be16(f) == primary) return otx_be32(f + 4);
+                if (rb[0] == 3 && rn - f >= 10 && otx_be32(f) == primary) return otx_be32(f + 6);
+            }
+            r = rn;
+        }
+        return 0;
+    }
+    return 0;
+}
+
 otx_heif *otx_heif_open(const uint8_t *data, size_t size, int max_side, otx_header *header, int *status,
                         char *message) {
     pthread_once(&otx_heif_once, otx_heif_init);
@@ -53,6 +124,14 @@ otx_heif *otx_heif_open(const uint8_t *data, size_t size, int max_side, otx_head
     otx_heif *h = (otx_heif *)calloc(1, sizeof *h);
     if (!h) {
         otx_fail(status, message, OTX_ERR_MEMORY, "out of memory");
+        return NULL;
+    }
+    /* libheif 1.15 (Debian 12) writes far outside its canvas when an overlay (`iovl`) image's offsets and
+     * sizes disagree (a 58 KB fuzzed file: a 2.6 GB allocation, then a crash in memset). Overlays are not what
+     * phones write (they write grids), so a primary overlay image is refused before libheif parses it. */
+    if (otx_heif_primary_type(data, size) == OTX_4CC('i', 'o', 'v', 'l')) {
+        otx_heif_close(h);
+        otx_fail(status, message, OTX_ERR_UNSUPPORTED, "HEIF overlay (iovl) images are not decoded");
         return NULL;
     }
     h->ctx = heif_context_alloc();

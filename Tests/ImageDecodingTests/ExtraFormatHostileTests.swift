@@ -122,6 +122,17 @@ struct ExtraFormatHostileTests {
         #expect(refused > tried / 2)
     }
 
+    @Test("HEIF overlay (iovl) primary image found by the fuzzer: refused before libheif, no crash")
+    func heifOverlayFromFuzzer() throws {
+        // 58 KB; Debian's libheif 1.15 allocated 2.6 GB for it and then crashed in memset (objtrace inspect: 7.6 GB
+        // RSS, SIGSEGV) before the shim refused primary overlay images.
+        let bytes = [UInt8](try Data(contentsOf: ExtraFormatRow.folder.deletingLastPathComponent()
+            .appendingPathComponent("FuzzFindings/iovl-overlay-crash.heic")))
+        let error = decodeBounded(bytes, "fuzzed iovl overlay", report: true)
+        #expect(error?.kind == .unsupported, "\(String(describing: error))")
+        #expect(error?.description.contains("overlay") == true, "\(String(describing: error))")
+    }
+
     @Test("HEIF declaring 65535² pixels (ispe) is refused before decoding")
     func heifHugeISPE() throws {
         var bytes = try committed("fruits_q30.heic")
