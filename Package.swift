@@ -65,22 +65,21 @@ let package = Package(
         // Pure: Hamming indexes, thresholds, claim normalisation, candidate ranking.
         .target(name: "Matching", dependencies: ["PerceptualHash", "CHammingKernel"], swiftSettings: swiftSettings),
         // Pure: keypoints, binary descriptors, geometric verification.
-        .target(name: "LocalFeatures", dependencies: ["ImageCore", "CHammingKernel", "CFeatureKernel"], swiftSettings: swiftSettings),
+        .target(name: "LocalFeatures", dependencies: ["ImageCore", "CFeatureKernel"], swiftSettings: swiftSettings),
         // Pure: objects, tips, candidates, reviews, referrals and their state machines.
-        .target(name: "CaseWork", dependencies: ["PerceptualHash"], swiftSettings: swiftSettings),
+        .target(name: "CaseWork", swiftSettings: swiftSettings),
         // SQLite persistence: schema, migrations, transactions, audit chain.
         .target(
             name: "Store",
-            dependencies: ["CSQLite", "CaseWork", "PerceptualHash", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "CaseWork", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The library behind the CLI: files, bulk hashing, ingest, matching, referrals.
         .target(
             name: "ObjtraceKit",
             dependencies: [
-                "ImageDecoding", "PerceptualHash", "Matching", "LocalFeatures", "CaseWork", "Store",
+                "ImageCore", "ImageDecoding", "PerceptualHash", "Matching", "LocalFeatures", "CaseWork", "Store",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -88,7 +87,7 @@ let package = Package(
         .target(
             name: "ObjtraceServer",
             dependencies: [
-                "ObjtraceKit", "CaseWork", "Store", "Matching", "ImageDecoding",
+                "ObjtraceKit", "CaseWork", "Store", "ImageDecoding",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -109,8 +108,9 @@ let package = Package(
         .executableTarget(
             name: "objtrace",
             dependencies: [
-                "ObjtraceKit", "CaseWork", "Store", "Matching", "ObjtraceServer",
+                "ObjtraceKit", "CaseWork", "Store", "Matching", "LocalFeatures", "ObjtraceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -119,21 +119,21 @@ let package = Package(
 
         .testTarget(
             name: "ImageDecodingTests",
-            dependencies: ["ImageDecoding", "PerceptualHash", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ImageCore", "ImageDecoding", "PerceptualHash", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["pixel-checksums.tsv", "make-pixel-checksums.py", "ExtraFormats", "extra-formats.tsv", "make-extra-format-files.py", "FuzzFindings"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PerceptualHashTests",
-            dependencies: ["PerceptualHash", "ImageDecoding", "TestSupport"],
+            dependencies: ["ImageCore", "PerceptualHash", "ImageDecoding", "TestSupport"],
             exclude: ["make-reference-vectors.py"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LocalFeaturesTests", dependencies: ["LocalFeatures", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MatchingTests", dependencies: ["ImageCore", "Matching"], swiftSettings: swiftSettings),
+        .testTarget(name: "LocalFeaturesTests", dependencies: ["ImageCore", "LocalFeatures", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CaseWorkTests", dependencies: ["CaseWork"], swiftSettings: swiftSettings),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "CaseWork", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ObjtraceKitTests", dependencies: ["ObjtraceKit", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "CaseWork"], swiftSettings: swiftSettings),
+        .testTarget(name: "ObjtraceKitTests", dependencies: ["CaseWork", "ImageCore", "ImageDecoding", "Matching", "ObjtraceKit", "Store", "TestSupport"], swiftSettings: swiftSettings),
         // Runs the built `objtrace` executable (the dependency makes `swift test` build it beside the tests):
         // exit codes, refusal lines, help output.
         .testTarget(name: "ObjtraceCLITests", dependencies: ["objtrace", "TestSupport"], swiftSettings: swiftSettings),
@@ -141,7 +141,7 @@ let package = Package(
             name: "ObjtraceServerTests",
             dependencies: [
                 "ObjtraceServer", "ObjtraceKit", "Store", "CaseWork", "TestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
