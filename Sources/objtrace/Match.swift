@@ -8,21 +8,27 @@ import Store
 
 /// JSON for one match in `match` and `tip submit` output.
 enum MatchOutput {
-    static func json(_ m: ImageMatch) -> JSONLine {
+    /// One hash match; `local` is a verified local-feature match of the same object, which makes it confirm-tier
+    /// (the rule tip intake records: `TipIntake.mergeLocal`).
+    static func json(_ m: ImageMatch, local: LocalSearch.Hit? = nil) -> JSONLine {
         var line = JSONLine()
         switch m.reference.subject {
         case .object(let code): line.add("object", code.value)
         case .tip(let id): line.add("tip", Int(id.rawValue))
         default: break
         }
-        line.add("algo", m.assessment.agreeing.map(\.rawValue).joined(separator: "+"))
+        line.add("algo", (m.assessment.agreeing.map(\.rawValue) + (local == nil ? [] : ["local"])).joined(separator: "+"))
         var d = JSONLine()
         for (k, v) in m.distances.sorted(by: { $0.key < $1.key }) { d.add(k, v) }
         line.add("distance", m.distances[m.assessment.agreeing.first?.rawValue ?? "pdq"] ?? -1)
         line.add("distances", d)
         line.add("transform", m.transform)
-        line.add("tier", m.assessment.tier.description)
-        line.add("strength", (m.assessment.strength * 1000).rounded() / 1000)
+        if let local {
+            line.add("inliers", local.match.inliers)
+            line.add("region", local.regionText)
+        }
+        line.add("tier", local == nil ? m.assessment.tier.description : "confirm")
+        line.add("strength", (max(m.assessment.strength, local.map { min(1, $0.match.score / 40) } ?? 0) * 1000).rounded() / 1000)
         return line
     }
 }
@@ -57,15 +63,25 @@ struct Match: ParsableCommand {
                         }
                         let image = try IngestedImage.prepare(bytes, stripMetadata: false)
                         let matches = engine.match(image.hashes).filter { $0.reference.owner.kind == "object_crop" }
-                        var out = matches.map(MatchOutput.json)
-                        for hit in localSearch?.search(image.upright) ?? [] {
+                        // The tier rule of tip intake: a verified local match confirms the first hash match of the
+                        // same object, or stands alone as a suggestion.
+                        var hits = localSearch?.search(image.upright) ?? []
+                        var out: [JSONLine] = []
+                        for m in matches {
+                            let i = hits.firstIndex { hit in
+                                if case .object(let code) = m.reference.subject { return hit.object == code }
+                                return false
+                            }
+                            out.append(MatchOutput.json(m, local: i.map { hits.remove(at: $0) }))
+                        }
+                        for hit in hits {
                             var m = JSONLine()
                             m.add("object", hit.object.value)
                             m.add("algo", "local")
                             m.add("inliers", hit.match.inliers)
                             m.add("score", (hit.match.score * 10).rounded() / 10)
                             m.add("mirrored", hit.match.mirrored)
-                            m.add("region", hit.match.region.map { [String(format: "%.1f", $0.x), String(format: "%.1f", $0.y)].joined(separator: ",") })
+                            m.add("region", hit.regionText)
                             m.add("tier", "suggest")
                             out.append(m)
                         }
