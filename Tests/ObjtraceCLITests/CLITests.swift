@@ -265,6 +265,31 @@ struct CLITests {
         #expect(object?["tip"] as? Int == 1 && object?["matches"] != nil)
     }
 
+    /// One tier rule (issue 13 item 6): what `match --local` prints for a photo is what `tip submit` records.
+    @Test func matchLocalAndTipSubmitAgreeOnTiers() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        try cli.publishedCase()
+        for (n, photo) in ["tips/alpro-mirrored-resized.jpg", "tips/grocery_natural_Oatly-Oat-Milk_006.jpg"].enumerated() {
+            let match = try cli.run(["match", "--local", CLI.sample(photo)])
+            let line = try JSONSerialization.jsonObject(with: Data(match.out.utf8)) as? [String: Any]
+            let printed = (line?["matches"] as? [[String: Any]] ?? []).compactMap { m -> String? in
+                guard let o = m["object"] as? String, let t = m["tier"] as? String else { return nil }
+                return "\(o) \(t) \((m["algo"] as? String ?? "").contains("local"))"
+            }
+            let submit = try cli.run(["tip", "submit", "--photo", CLI.sample(photo), "--json"], analyst: "alice")
+            #expect(submit.status == 0, "\(submit)")
+            let show = try cli.run(["tip", "show", String(n + 1), "--json"])
+            let tip = try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any]
+            let recorded = (tip?["matches"] as? [[String: Any]] ?? []).compactMap { m -> String? in
+                guard let o = m["object"] as? String, let t = m["tier"] as? String else { return nil }
+                let algos = (m["algos"] as? [String]) ?? [(m["algo"] as? String) ?? ""]
+                return "\(o) \(t) \(algos.joined(separator: "+").contains("local"))"
+            }
+            #expect(!printed.isEmpty && Set(printed) == Set(recorded), "match: \(printed) tip show: \(recorded)\n\(show)")
+        }
+    }
+
     // MARK: - referral
 
     /// An identified object with two linked tips, ready to refer to BE.
