@@ -1,5 +1,5 @@
 import CImageCodecs
-import ImageCore
+public import ImageCore
 
 /// Writes rasters as PNG through libpng (thumbnails for evidence sheets and dossiers).
 public enum PNGEncoder {

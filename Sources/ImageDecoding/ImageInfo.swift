@@ -1,4 +1,4 @@
-import ImageCore
+public import ImageCore
 
 /// What a file's header says, before (or without) decoding its pixels.
 public struct ImageInfo: Sendable, Equatable, Codable {

@@ -1,5 +1,5 @@
 import CImageCodecs
-import ImageCore
+public import ImageCore
 
 /// Makes the stored working copy of a tip photo, by construction rather than by deletion.
 ///

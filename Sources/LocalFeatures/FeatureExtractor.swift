@@ -1,5 +1,5 @@
 import CFeatureKernel
-import ImageCore
+public import ImageCore
 
 /// Extracts oriented FAST keypoints with rotated-BRIEF descriptors over an image pyramid (ORB-like).
 public struct FeatureExtractor: Sendable {

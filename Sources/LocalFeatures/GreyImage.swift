@@ -1,5 +1,5 @@
 import CFeatureKernel
-import ImageCore
+public import ImageCore
 
 /// An 8-bit single-channel working image (row-major, no padding).
 package struct GreyImage {

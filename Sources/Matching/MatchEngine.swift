@@ -1,4 +1,4 @@
-import PerceptualHash
+public import PerceptualHash
 
 /// The hashes kept for every catalogue crop and tip photo, for matching in any orientation: PDQ with its 8
 /// dihedral hashes, and pHash and dHash of the image after each of the same 8 transforms.

@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 import Foundation
 
 /// Analyst names as people type them: normalised (Unicode NFKC, then case-folded) before they become an

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// SHA-256 hex of bytes: the identity of every original and stored copy (evidence integrity).
 public func sha256Hex(_ bytes: [UInt8]) -> String {

@@ -1,7 +1,7 @@
 import Foundation
 import ImageCore
 import ImageDecoding
-import Matching
+public import Matching
 
 /// `objtrace calibrate`: thresholds per algorithm at a target false-positive rate, from labelled pairs.
 ///

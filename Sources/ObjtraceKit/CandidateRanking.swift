@@ -1,5 +1,5 @@
-import CaseWork
-import Matching
+public import CaseWork
+public import Matching
 import Store
 
 /// Candidate identifications of objects: the live ranking for analysts, and the incremental aggregates the

@@ -1,10 +1,10 @@
-import CaseWork
+public import CaseWork
 import Foundation
-import ImageDecoding
+public import ImageDecoding
 import LocalFeatures
-import Matching
+public import Matching
 import PerceptualHash
-import Store
+public import Store
 
 /// What an analyst can do to the case-work store, as one call per CLI command (and per server request).
 ///

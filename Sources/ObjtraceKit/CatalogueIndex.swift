@@ -1,8 +1,8 @@
-import CaseWork
+public import CaseWork
 import Foundation
-import Matching
+public import Matching
 import PerceptualHash
-import Store
+public import Store
 
 /// The indexes a tip is matched against, kept current for a process that lives for days.
 ///

@@ -1,6 +1,6 @@
 import Foundation
-import ImageDecoding
-import PerceptualHash
+public import ImageDecoding
+public import PerceptualHash
 
 /// The hash algorithms by their CLI and storage names.
 public enum HashAlgorithm: String, Sendable, CaseIterable, Codable {

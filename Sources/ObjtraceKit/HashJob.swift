@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import ImageDecoding
 import Matching
-import PerceptualHash
+public import PerceptualHash
 
 /// `objtrace hash`: bulk hashing of files and directories, in parallel, with output in input order.
 public struct HashJob: Sendable {

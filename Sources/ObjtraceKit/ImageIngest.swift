@@ -1,7 +1,7 @@
-import CaseWork
-import ImageCore
-import ImageDecoding
-import Matching
+public import CaseWork
+public import ImageCore
+public import ImageDecoding
+public import Matching
 import PerceptualHash
 
 /// Computing and storing `MatchHashes` (the type lives in Matching; computing them from pixels and the stored

@@ -1,5 +1,5 @@
 import CaseWork
-import Foundation
+public import Foundation
 
 extension ImportLineFields {
     /// The tip input of this line, with photo paths resolved inside `folder` (the JSONL file's folder).

@@ -1,9 +1,9 @@
-import CaseWork
+public import CaseWork
 import Foundation
 import ImageCore
 import ImageDecoding
 import Store
-import Matching
+public import Matching
 import PerceptualHash
 
 /// The CLI's interop commands: hash lists out and in, VICS export, evidence sheets.

@@ -1,9 +1,9 @@
-import CaseWork
+public import CaseWork
 import Foundation
-import ImageCore
+public import ImageCore
 import ImageDecoding
-import LocalFeatures
-import Store
+public import LocalFeatures
+public import Store
 
 /// Local-feature matching of photos against the catalogue crops: finds an object that is only part of a
 /// photo (on a shelf, in a screenshot, under perspective), which whole-image hashes cannot.

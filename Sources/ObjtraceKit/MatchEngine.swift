@@ -1,7 +1,7 @@
-import CaseWork
-import Matching
+public import CaseWork
+public import Matching
 import PerceptualHash
-import Store
+public import Store
 
 /// A catalogue image or earlier tip photo that new photos are matched against: the metadata objtrace's
 /// `MatchEngine` (from Matching, generic over what it points at) carries.

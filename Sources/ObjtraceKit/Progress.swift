@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A one-line progress display for long batches: files done / total, rate and time left.
 ///

@@ -1,7 +1,7 @@
-import CaseWork
+public import CaseWork
 import Foundation
-import Matching
-import Store
+public import Matching
+public import Store
 
 /// Aligned plain-text tables for the analysts' terminal.
 public enum TextTable {

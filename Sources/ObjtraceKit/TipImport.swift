@@ -1,5 +1,5 @@
-import CaseWork
-import Foundation
+public import CaseWork
+public import Foundation
 import Store
 
 /// `objtrace tip import FILE.jsonl`: bulk tips, one JSON object per line, resumable and idempotent.

@@ -1,9 +1,9 @@
-import CaseWork
+public import CaseWork
 import Foundation
-import ImageDecoding
+public import ImageDecoding
 import LocalFeatures
 import Matching
-import Store
+public import Store
 
 /// Tip intake: photos are decoded, stripped, hashed, checked against the banks and searched with local
 /// features before any write lock is taken (`prepare`); the tip, its matches, its queue score, its evidence and

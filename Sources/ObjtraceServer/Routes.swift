@@ -1,7 +1,7 @@
 import Crypto
-import Foundation
+public import Foundation
 import Hummingbird
-import HTTPTypes
+public import HTTPTypes
 import ImageDecoding
 import NIOCore
 import Prometheus

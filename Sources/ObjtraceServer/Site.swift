@@ -1,5 +1,5 @@
 import CaseWork
-import Foundation
+public import Foundation
 import Mustache
 
 /// Templates, message catalogues and country names, loaded once at start.

@@ -1,4 +1,4 @@
-import ImageCore
+public import ImageCore
 
 /// Which hashes `computeHashes` should compute.
 public struct HashRequest: OptionSet, Sendable, Hashable {

@@ -1,5 +1,5 @@
 import CResampleKernel
-import ImageCore
+public import ImageCore
 
 /// Why a hash could not be computed.
 public struct PerceptualHashError: Error, Sendable, Hashable, CustomStringConvertible {

@@ -1,5 +1,5 @@
 import CResampleKernel
-import ImageCore
+public import ImageCore
 
 /// A PDQ hash with its quality score (0–100; the reference recommends ignoring hashes below 50).
 public struct PDQHash: Sendable, Hashable, Codable {

@@ -1,5 +1,5 @@
 import CResampleKernel
-import ImageCore
+public import ImageCore
 
 // PDQ's luma + two Jarosz rounds + decimation in one streaming pass over the RGB raster, without any
 // full-image float plane or transpose.

@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 
 /// A registered analyst.
 public struct RegisteredAnalyst: Hashable, Sendable {

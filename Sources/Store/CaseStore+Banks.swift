@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 
 /// One hash of a named bank (an external hash list, e.g. an allow-list of ubiquitous images).
 public struct BankHash: Hashable, Sendable {

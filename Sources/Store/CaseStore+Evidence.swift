@@ -1,5 +1,5 @@
 import Foundation
-import CaseWork
+public import CaseWork
 
 /// A hypothesis's storage key: the normalised brand, product and country a tip claims (normalisation happens
 /// above the store; the store only keeps and compares the values).

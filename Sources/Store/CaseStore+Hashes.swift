@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 
 /// The kinds of image that own hashes and matches (the `owner_kind` / `ref_kind` vocabulary).
 public enum OwnerKind: String, Hashable, Sendable, CaseIterable {

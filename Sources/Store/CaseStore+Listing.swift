@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 
 extension CaseStore {
     /// Tips newest first (received day, then number), optionally filtered, with how many match in all so a

@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 
 /// One auto-match of a tip photo against a catalogue crop or an earlier tip photo.
 public struct StoredMatch: Hashable, Sendable {

@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 
 /// A crop as stored: its row id (for hashes), the crop and where the stored copy lives.
 public struct StoredCrop: Hashable, Sendable {

@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 
 /// Counts for `objtrace stats`.
 public struct StoreStats: Hashable, Sendable {

@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 
 /// One line of an import file, identified by its source and the SHA-256 of the line's bytes, so that a
 /// re-run skips what is done even if lines were reordered or appended.

@@ -1,4 +1,4 @@
-import CaseWork
+public import CaseWork
 import Crypto
 import Foundation
 

@@ -1,4 +1,4 @@
-import ImageCore
+public import ImageCore
 
 /// Writes minimal valid PNG files (stored, uncompressed deflate) for tests that need exact synthetic
 /// inputs: 16-bit samples, absurd header sizes, alpha. Not for production output.

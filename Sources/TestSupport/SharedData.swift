@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Locations of the project's real test images (`../shared/data` beside the repository).
 ///

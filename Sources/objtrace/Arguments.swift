@@ -1,6 +1,6 @@
-import ArgumentParser
+public import ArgumentParser
 import CaseWork
-import ObjtraceKit
+public import ObjtraceKit
 
 // Closed vocabularies parse as typed values: a bad value is a usage error (exit 2) that lists the valid ones.
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One image to export as a VICS `Media` record.
 public struct VICSMedia: Sendable, Hashable {
