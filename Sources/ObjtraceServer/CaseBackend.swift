@@ -51,9 +51,9 @@ struct TipRefusal: Error, Sendable {
 /// on Swift's cooperative pool.
 ///
 /// Analysts' CLI commands write the same file concurrently (WAL). The reader reads the object list per
-/// request; the writer checks `PRAGMA data_version` before each tip and reopens its `CaseService` (dropping
-/// its match-engine caches) when another process committed, so a newly published or withdrawn object counts
-/// for the next tip without a restart.
+/// request; the writer's long-lived `CaseService` notices other processes' catalogue, bank and settings changes
+/// itself (the store's change counters, checked before each tip), so a newly published or withdrawn object
+/// counts for the next tip without a restart.
 package final class CaseBackend: @unchecked Sendable {
     /// Who web tips are recorded as in the audit log.
     static let webActor = "public-web"
@@ -62,18 +62,15 @@ package final class CaseBackend: @unchecked Sendable {
     private let writeQueue = DispatchQueue(label: "objtrace.server.writer")
     private let readQueue = DispatchQueue(label: "objtrace.server.reader")
     // Confined to writeQueue.
-    private var writer: CaseService
-    private var writerDataVersion: Int64 = -1
+    private let writer: CaseService
     private var lastTipEnd = ContinuousClock.now
     private var lastYield = ContinuousClock.now
     // Confined to readQueue.
     private var reader: CaseStore
-    private let maxPixels: Int
 
     /// Opens the store (which must exist with this build's schema) and creates the receipts table if missing.
     init(storePath: String, maxPixels: Int) throws {
         path = storePath
-        self.maxPixels = maxPixels
         writer = try CaseService(path: storePath)
         writer.decodeOptions.maxPixels = maxPixels
         reader = try CaseStore(path: storePath)
@@ -86,11 +83,6 @@ package final class CaseBackend: @unchecked Sendable {
                 tip_id         INTEGER NOT NULL REFERENCES tips(id)
             ) STRICT
             """)
-        writerDataVersion = try Self.dataVersion(writer.store.database)
-    }
-
-    private static func dataVersion(_ db: Database) throws -> Int64 {
-        try db.queryFirst("PRAGMA data_version") { $0.int(0) } ?? 0
     }
 
     private func onWriter<T: Sendable>(_ body: @escaping @Sendable (CaseBackend) throws -> T) async throws -> T {
@@ -176,14 +168,6 @@ package final class CaseBackend: @unchecked Sendable {
         } else if now - lastTipEnd >= .milliseconds(20) {
             lastYield = now
         }
-        let version = try Self.dataVersion(writer.store.database)
-        if version != writerDataVersion {
-            // Another process committed (an analyst published, withdrew, imported…): start from fresh caches.
-            let fresh = try CaseService(path: path)
-            fresh.decodeOptions.maxPixels = maxPixels
-            writer = fresh
-            writerDataVersion = try Self.dataVersion(fresh.store.database)
-        }
         if let code = tip.object {
             guard let oc = try? ObjectCode(code), let o = try? writer.store.object(oc),
                   o.state == .published || o.state == .identified else {
@@ -220,8 +204,6 @@ package final class CaseBackend: @unchecked Sendable {
         } catch let error as InputError {
             throw TipRefusal(field: "photo", reason: Self.photoReason(error.message))
         }
-        // Our own commit does not move our data_version; remember it so only other processes' commits reload.
-        writerDataVersion = try Self.dataVersion(db)
         return receipt
     }
 
