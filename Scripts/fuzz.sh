@@ -6,7 +6,7 @@
 #   transcode  C shims: the tip-photo working copy (ot_jpeg_transcode, PNG re-encode), with a same-pixels oracle
 #   strip      Swift: MetadataStripper.workingCopy, ImageDecoder.decode/inspect, ExifSummary, MetadataScan
 #   exif       Swift: the EXIF/TIFF parser, JPEG segment and PNG chunk walkers, MetadataScan (fast, no decoding)
-#   importline Swift: the `tip import` line parser (StrictJSON, ImportLineFields, lexical path rules)
+#   importline Swift: the `tip import` line parser (JSONValue, ImportLineFields, lexical path rules)
 #
 # Everything is built with the Swift toolchain's clang/swiftc (-fsanitize=fuzzer,address) into .build-fuzz/.
 # When Scripts/fuzz-build-libs.sh has built instrumented libjpeg-turbo/libpng into .build-fuzz/lib, they are
@@ -70,6 +70,7 @@ strip | exif)
 importline)
     "$toolchain/swiftc" -sanitize=fuzzer,address -parse-as-library -g -O -module-name ImportLineFuzz \
         "$root/Tests/Fuzz/importline_fuzz.swift" "$root/Sources/ObjtraceKit/ImportLineParser.swift" \
+        "$root/Sources/ObjtraceKit/JSONValue.swift" \
         -o "$out/bin/$target"
     ;;
 *)
