@@ -158,7 +158,7 @@ public enum InteropJobs {
                 guard case .object(let code) = hit.reference.subject else { return nil }
                 var m = JSONLine()
                 m.add("object", code.value)
-                m.add("algo", Matching.HashAlgorithm.pdq.rawValue)
+                m.add("algo", HashAlgorithm.pdq.rawValue)
                 m.add("distance", hit.distance)
                 m.add("tier", MatchTier.suggest.description)
                 return m

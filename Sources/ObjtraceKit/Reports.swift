@@ -24,7 +24,7 @@ public enum Reports {
 
     /// `values` without repeats, first occurrence kept.
     /// The names of the agreeing algorithms, each once, in the order found.
-    public static func algoNames(_ algos: [Matching.HashAlgorithm]) -> [String] { unique(algos).map(\.rawValue) }
+    public static func algoNames(_ algos: [HashAlgorithm]) -> [String] { unique(algos).map(\.rawValue) }
 
     public static func unique<Value: Hashable>(_ values: [Value]) -> [Value] {
         var seen = Set<Value>()

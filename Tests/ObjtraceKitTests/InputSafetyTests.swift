@@ -1,6 +1,7 @@
 import CaseWork
 import Foundation
 import ImageDecoding
+import Matching
 import ObjtraceKit
 import Testing
 import TestSupport

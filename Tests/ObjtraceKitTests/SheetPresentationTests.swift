@@ -6,7 +6,7 @@ import Testing
 /// What a sheet shows must be what was found: tier classes styled, regions inside the photo, each algorithm
 /// once, one score format.
 @Suite struct SheetPresentationTests {
-    static func page(region: [SheetPoint], algorithms: [Matching.HashAlgorithm], tier: MatchTier) -> String {
+    static func page(region: [SheetPoint], algorithms: [HashAlgorithm], tier: MatchTier) -> String {
         let crop = SheetImage(relativePath: "crop.png", sha256: String(repeating: "a", count: 64), width: 400, height: 300,
                               thumbWidth: 200, thumbHeight: 150)
         let tip = SheetImage(relativePath: "tip.png", sha256: String(repeating: "b", count: 64), width: 1000, height: 500,

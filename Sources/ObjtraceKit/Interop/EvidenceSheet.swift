@@ -69,7 +69,7 @@ public struct SheetMatch: Sendable, Hashable {
     /// The object crop it matched.
     public var cropImage: SheetImage
     /// The algorithms that agree on the match.
-    public var algorithms: [Matching.HashAlgorithm]
+    public var algorithms: [HashAlgorithm]
     /// Per-algorithm distances.
     public var distances: [SheetDistance]
     /// The match tier.
@@ -85,7 +85,7 @@ public struct SheetMatch: Sendable, Hashable {
 
     /// A match.
     public init(tipID: String, claim: String? = nil, tipImage: SheetImage, cropImage: SheetImage,
-                algorithms: [Matching.HashAlgorithm], distances: [SheetDistance], tier: MatchTier, strength: Double? = nil, transform: String? = nil,
+                algorithms: [HashAlgorithm], distances: [SheetDistance], tier: MatchTier, strength: Double? = nil, transform: String? = nil,
                 region: [SheetPoint]? = nil, inliers: Int? = nil) {
         self.tipID = tipID
         self.claim = claim
