@@ -59,8 +59,15 @@ decode | transcode)
     ;;
 strip | exif)
     shims
-    printf 'module CImageCodecs {\n    header "%s"\n    export *\n}\n' \
-        "$root/Sources/CImageCodecs/include/image_codecs.h" > "$obj/module.modulemap"
+    # ImageDecoding also wraps libheif, libwebp and giflib (CExtraCodecs): their shims get coverage too.
+    for f in "$root/Sources/CExtraCodecs/"*.c; do
+        "$cc" "${cflags[@]}" -I "$root/Sources/CExtraCodecs/include" -fsanitize=fuzzer-no-link,address -c "$f" \
+            -o "$obj/extra_$(basename "$f" .c).o"
+    done
+    libs+=(-lheif -lwebpdemux -lwebp -lgif)
+    printf 'module CImageCodecs {\n    header "%s"\n    export *\n}\nmodule CExtraCodecs {\n    header "%s"\n    export *\n}\n' \
+        "$root/Sources/CImageCodecs/include/image_codecs.h" "$root/Sources/CExtraCodecs/include/extra_codecs.h" \
+        > "$obj/module.modulemap"
     swift_module ImageCore "$root/Sources/ImageCore/"*.swift
     swift_module ImageDecoding "$root/Sources/ImageDecoding/"*.swift
     "$toolchain/swiftc" -sanitize=fuzzer,address -parse-as-library -g -O -module-name Fuzz -I "$obj" \
