@@ -7,6 +7,9 @@
 #   strip      Swift: MetadataStripper.workingCopy, ImageDecoder.decode/inspect, ExifSummary, MetadataScan
 #   exif       Swift: the EXIF/TIFF parser, JPEG segment and PNG chunk walkers, MetadataScan (fast, no decoding)
 #   importline Swift: the `tip import` line parser (JSONValue, ImportLineFields, lexical path rules)
+#   heif, webp, gif  C shims over libheif, libwebp and giflib (Sources/CExtraCodecs): open, limits, decode,
+#              metadata, seeded with the test files in Tests/ImageDecodingTests/ExtraFormats (Debian's libraries
+#              are not instrumented: coverage guidance stops at the shim, ASan and UBSan still check it)
 #
 # Everything is built with the Swift toolchain's clang/swiftc (-fsanitize=fuzzer,address) into .build-fuzz/.
 # When Scripts/fuzz-build-libs.sh has built instrumented libjpeg-turbo/libpng into .build-fuzz/lib, they are
@@ -80,8 +83,20 @@ importline)
         "$root/Sources/ObjtraceKit/JSONValue.swift" \
         -o "$out/bin/$target"
     ;;
+heif | webp | gif)
+    case "$target" in
+    heif) codec_libs=(-lheif) ext=heic ;;
+    webp) codec_libs=(-lwebpdemux -lwebp) ext=webp ;;
+    gif) codec_libs=(-lgif) ext=gif ;;
+    esac
+    "$cc" "${cflags[@]}" -fsanitize=fuzzer,address,undefined -DOTX_FUZZ_$(echo "$target" | tr a-z A-Z) \
+        -I "$root/Sources/CExtraCodecs/include" "$root/Sources/CExtraCodecs/$target.c" \
+        "$root/Tests/Fuzz/extra_codecs_fuzz.c" "${codec_libs[@]}" -o "$out/bin/$target"
+    cp -n "$root/Tests/ImageDecodingTests/ExtraFormats/"*."$ext" "$out/corpus/$target/"
+    max_len=300000  # phone HEICs are larger than the other targets' inputs
+    ;;
 *)
-    echo "unknown target '$target' (decode, transcode, strip, exif, importline)" >&2
+    echo "unknown target '$target' (decode, transcode, strip, exif, importline, heif, webp, gif)" >&2
     exit 2
     ;;
 esac
@@ -93,4 +108,4 @@ dict=()
 cd "$out/findings/$target"
 export SWIFT_BACKTRACE=enable=no  # libFuzzer and ASan report crashes; the Swift backtracer only confuses ASan
 exec "$out/bin/$target" "${corpus[@]}" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2560 -timeout=20 \
-    -max_len=65536 -print_final_stats=1 "$@"
+    -max_len="${max_len:-65536}" -print_final_stats=1 "$@"
