@@ -1,4 +1,5 @@
 import Foundation
+import ImageCore
 public import ImageDecoding
 public import PerceptualHash
 
@@ -77,6 +78,26 @@ public struct ImageHasher: Sendable {
         let image = try ImageDecoder.decode(bytes, options: decodeOptions)
         let raster = orientation == .apply ? image.upright() : image.raster
         return (computeHashes(raster, request), image)
+    }
+}
+
+extension ImageHasher {
+    /// The hashes of `bytes`, equal to `hash(bytes).results`, without holding the decoded image where that
+    /// is possible: a JPEG whose pixels are hashed as stored (`.stored`, or no EXIF rotation) is decoded
+    /// scanline by scanline into a `RowHasher`, so the decode and the hashing run in one pass over cache-warm
+    /// rows and the memory is libjpeg's own plus a few rows. Other files take the whole-raster path.
+    public func hashResults(_ bytes: [UInt8]) throws(DecodeError) -> HashResults {
+        guard ImageFormat.sniff(bytes) == .jpeg,
+              orientation == .stored || (Orientation(rawValue: ExifSummary.read(from: bytes).orientation ?? 1) ?? .up) == .up
+        else { return try hash(bytes).results }
+        var hasher: RowHasher? = nil
+        let request = self.request
+        _ = try ImageDecoder.decodeRows(bytes, options: decodeOptions, start: { width, height, channels in
+            hasher = RowHasher(width: width, height: height, channels: channels, request: request)
+        }, consume: { rows, count in
+            hasher!.append(rows: rows, count: count)
+        })
+        return hasher!.finish()
     }
 }
 

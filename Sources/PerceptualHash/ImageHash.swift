@@ -43,6 +43,15 @@ package struct GreyPlane {
         height = raster.height
     }
 
+    /// A plane of Pillow L samples already converted (`width × height`, rows packed).
+    init(luma: [UInt8], width: Int, height: Int) throws(PerceptualHashError) {
+        guard width > 0 && height > 0 else { throw .emptyRaster }
+        precondition(luma.count == width * height)
+        pixels = luma
+        self.width = width
+        self.height = height
+    }
+
     /// Pillow `resize((w, h), LANCZOS)`.
     func resized(width w: Int, height h: Int) -> [UInt8] {
         pixels.withUnsafeBufferPointer {
