@@ -329,9 +329,23 @@ int ot_jpeg_read_rows(ot_jpeg *j, uint8_t *out, int max_rows, int *rows_read, ch
         ot_copy_message(message, j->err.message);
         return j->row_status;
     }
-    while (done < max_rows && c->output_scanline < c->output_height) {
-        ot_jpeg_read_one(j, out + (size_t)done * row_bytes);
-        done++;
+    if (j->cmyk_out) {
+        while (done < max_rows && c->output_scanline < c->output_height) {
+            ot_jpeg_read_one(j, out + (size_t)done * row_bytes);
+            done++;
+        }
+    } else {
+        /* Many rows per call, as djpeg asks: libjpeg then upsamples straight into them (one row at a time
+         * would go through its spare row and a copy). */
+        JSAMPROW rows[64];
+        while (done < max_rows && c->output_scanline < c->output_height) {
+            int ask = max_rows - done;
+            if (ask > 64) ask = 64;
+            for (int k = 0; k < ask; k++) rows[k] = out + (size_t)(done + k) * row_bytes;
+            JDIMENSION got = jpeg_read_scanlines(c, rows, (JDIMENSION)ask);
+            if (got == 0) break; /* suspension cannot happen with a memory source; never spin */
+            done += (int)got;
+        }
     }
     *rows_read = done;
     return OT_OK;

@@ -38,6 +38,28 @@ void ot_pillow_luma_u8(const uint8_t *rgb, size_t pixels, uint8_t *out);
  */
 void ot_pdq_luma_row(const uint8_t *rgb, size_t pixels, float *out);
 
+/*
+ * PDQ's Jarosz filter (PerceptualHash/PDQFilter.swift). Tiles hold 16 rows interleaved: `tile[x * 16 + r]`.
+ * Float32 throughout, every running sum rounded as the reference's box1DFloat rounds it (add the entering
+ * sample, then subtract the leaving one, divide by the current count), never fused.
+ */
+
+/* One 1-D box pass of window `w` along `n` steps for the 16 lanes of `tile`; `out` receives every step (interleaved). */
+void ot_pdq_box16(const float *tile, int n, int w, float *out);
+
+/* As ot_pdq_box16, writing only the steps listed in `steps` (ascending, repeats allowed) to out[k * 16 + r]. */
+void ot_pdq_box16_sampled(const float *tile, int n, int w, const int32_t *steps, int nsteps, float *out);
+
+/*
+ * One step of a box pass down columns: `sums[x] = (sums[x] + enter[x]) - leave[x]` (either pointer may be NULL
+ * for the window's head or tail), then `out[x] = sums[x] / divisor` when `out` is given.
+ */
+void ot_pdq_column_step(float *sums, const float *enter, const float *leave, int width, float divisor, float *out);
+
+/* 16 row-major rows (`rows[r * width + x]`) into an interleaved tile, and back. */
+void ot_pdq_interleave16(const float *rows, int width, float *tile);
+void ot_pdq_deinterleave16(const float *tile, int width, float *rows);
+
 #ifdef __cplusplus
 }
 #endif
