@@ -113,3 +113,28 @@ struct RowDecodingTests {
         #expect(agreed == 60)
     }
 }
+
+@Suite("Oriented row chunks")
+struct OrientedRowChunkTests {
+    @Test("Chunks gathered for every orientation equal the rows of `Raster.applying`", arguments: [1, 3])
+    func everyOrientation(channels: Int) throws {
+        let w = 45, h = 37
+        let pixels = (0..<(w * h * channels)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 / 5) }
+        let raster = Raster(width: w, height: h, channels: channels, pixels: pixels)
+        let png = try PNGEncoder.encode(raster)
+        let image = try ImageDecoder.decode(png)
+        #expect(image.raster == raster)
+        for o in Orientation.allCases {
+            for chunk in [1, 16, 40] {
+                var got: [UInt8] = []
+                var shape = (0, 0, 0)
+                image.forEachRowChunk(applying: o, chunkRows: chunk, start: { shape = ($0, $1, $2) }, consume: { rows, n in
+                    got.append(contentsOf: UnsafeBufferPointer(start: rows, count: n * shape.0 * shape.2))
+                })
+                let want = raster.applying(o)
+                #expect(shape.0 == want.width && shape.1 == want.height && shape.2 == channels)
+                #expect(got == want.pixels, "\(o) chunk \(chunk)")
+            }
+        }
+    }
+}
