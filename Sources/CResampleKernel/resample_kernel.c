@@ -57,6 +57,18 @@ OT_CLONES void ot_pillow_luma_u8(const uint8_t *rgb, size_t pixels, uint8_t *out
     }
 }
 
+/* Pillow's vertical pass fed row by row: acc[x] += row[x] * coeff (wrapping, as the pass above adds). */
+OT_CLONES void ot_resample_accumulate_row_u8(const uint8_t *row, int width, int32_t coeff, int32_t *acc) {
+    uint32_t *a = (uint32_t *)acc;
+    const uint32_t c = (uint32_t)coeff;
+    for (int x = 0; x < width; x++) a[x] += (uint32_t)row[x] * c;
+}
+
+/* clip8(acc >> precision_bits) for `n` accumulators (the end of Pillow's vertical pass). */
+OT_CLONES void ot_resample_clip_u8(const int32_t *acc, size_t n, int precision_bits, uint8_t *out) {
+    for (size_t i = 0; i < n; i++) out[i] = clip8(acc[i], precision_bits);
+}
+
 // PDQ's luma must round exactly as the reference's: no fused multiply-add in any clone.
 #pragma clang fp contract(off)
 OT_CLONES void ot_pdq_luma_row(const uint8_t *rgb, size_t pixels, float *out) {

@@ -5,8 +5,10 @@ import CResampleKernel
 ///
 /// PDQ consumes each row on arrival: PDQ luma, the first Jarosz pass along the row, the column passes over a
 /// ring of about a hundred rows, and the second round only where the 64×64 grid samples it (see
-/// `PDQFilter.swift`); nothing image-sized is kept. The imagehash family keeps one Pillow-L byte per pixel
-/// (a third of the RGB size) for Pillow's resampling, whose pass order depends on the whole geometry.
+/// `PDQFilter.swift`); nothing image-sized is kept. The imagehash family converts each row to Pillow L and
+/// resamples it as it comes (`PillowRowResize`: Pillow's horizontal pass per row, or its vertical pass as
+/// integer accumulators), keeping only the small intermediate of each target size; only a wHash target whose
+/// vertical-first accumulators would outweigh the plane keeps the L plane (a third of the RGB size).
 /// Results equal `computeHashes` on the same pixels bit for bit (which runs through this type).
 ///
 /// Not thread-safe: one hasher belongs to one decode.
@@ -24,7 +26,8 @@ public final class RowHasher {
 
     private var pdqFilter: PDQRowFilter?
     private var pdqDirect: [Float]?  // a 64×64 image: the reference hashes its luma unfiltered
-    private var luma: [UInt8]?       // Pillow L plane for the imagehash family
+    private var resizers: [Int: PillowRowResize] = [:]  // imagehash targets by `outWidth << 32 | outHeight`
+    private var lumaChunk: [UInt8] = []                  // Pillow L of the rows being appended (RGB input)
 
     /// A hasher for a `width`×`height` image of `channels` (1 or 3) 8-bit samples per pixel.
     public init(width: Int, height: Int, channels: Int, request: HashRequest) {
@@ -42,8 +45,9 @@ public final class RowHasher {
             }
         }
         if !request.isDisjoint(with: .imagehash) && width > 0 && height > 0 {
-            luma = []
-            luma!.reserveCapacity(width * height)
+            for (w, h) in Self.imagehashTargets(request, width: width, height: height) {
+                resizers[w << 32 | h] = PillowRowResize(width: width, height: height, outWidth: w, outHeight: h)
+            }
         }
     }
 
@@ -71,14 +75,16 @@ public final class RowHasher {
                 }
             }
         }
-        if luma != nil {
+        if !resizers.isEmpty {
             let n = width * count
             if channels == 1 {
-                luma!.append(contentsOf: UnsafeBufferPointer(start: rows, count: n))
+                for resizer in resizers.values { resizer.append(rows: rows, count: count) }
             } else {
-                let old = luma!.count
-                luma!.append(contentsOf: repeatElement(0, count: n))
-                luma!.withUnsafeMutableBufferPointer { ot_pillow_luma_u8(rows, n, $0.baseAddress! + old) }
+                if lumaChunk.count < n { lumaChunk = [UInt8](repeating: 0, count: n) }
+                lumaChunk.withUnsafeMutableBufferPointer { l in
+                    ot_pillow_luma_u8(rows, n, l.baseAddress!)
+                    for resizer in resizers.values { resizer.append(rows: l.baseAddress!, count: count) }
+                }
             }
         }
         rowsReceived += count
@@ -107,13 +113,31 @@ public final class RowHasher {
                 }
             }
         }
-        if let luma, let grey = try? GreyPlane(luma: luma, width: width, height: height) {
-            if request.contains(.ahash) { results.ahash = grey.averageHash() }
-            if request.contains(.dhash) { results.dhash = grey.differenceHash() }
-            if request.contains(.phash) { results.phash = grey.perceptualHash() }
-            if request.contains(.whash) { results.whash = grey.waveletHash() }
+        if !resizers.isEmpty {
+            func grid(_ w: Int, _ h: Int) -> [UInt8] { resizers[w << 32 | h]!.result() }
+            if request.contains(.ahash) { results.ahash = GreyPlane.averageBits(grid(8, 8)) }
+            if request.contains(.dhash) { results.dhash = GreyPlane.differenceBits(grid(9, 8)) }
+            if request.contains(.phash) { results.phash = GreyPlane.perceptualBits(grid(32, 32)) }
+            if request.contains(.whash) {
+                let side = GreyPlane.waveletSide(width: width, height: height)
+                results.whash = GreyPlane.waveletBits(grid(side, side), side: side)
+            }
         }
         return results
+    }
+
+    /// The resized sizes the requested imagehash-family hashes read (imagehash's `hash_size` 8; wHash's
+    /// power-of-two side).
+    static func imagehashTargets(_ request: HashRequest, width: Int, height: Int) -> [(Int, Int)] {
+        var sizes: [(Int, Int)] = []
+        if request.contains(.ahash) { sizes.append((8, 8)) }
+        if request.contains(.dhash) { sizes.append((9, 8)) }
+        if request.contains(.phash) { sizes.append((32, 32)) }
+        if request.contains(.whash) {
+            let side = GreyPlane.waveletSide(width: width, height: height)
+            sizes.append((side, side))
+        }
+        return sizes
     }
 }
 

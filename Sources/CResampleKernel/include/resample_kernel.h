@@ -29,6 +29,14 @@ void ot_resample_vertical_u8(const uint8_t *src, int width, int out_height, cons
                              const int32_t *counts, const int32_t *coeffs, int ksize, int precision_bits,
                              int32_t *acc, uint8_t *dst);
 
+/*
+ * Pillow's vertical pass fed one input row at a time (for streaming): `acc[x] += row[x] * coeff` in wrapping
+ * 32-bit arithmetic (the accumulators start at Pillow's bias 2^21); `ot_resample_clip_u8` then gives the
+ * output rows. Integer sums, so the order of the rows does not change the result.
+ */
+void ot_resample_accumulate_row_u8(const uint8_t *row, int width, int32_t coeff, int32_t *acc);
+void ot_resample_clip_u8(const int32_t *acc, size_t n, int precision_bits, uint8_t *out);
+
 /* Pillow's convert('L') of packed RGB: `(19595 R + 38470 G + 7471 B + 0x8000) >> 16` per pixel. */
 void ot_pillow_luma_u8(const uint8_t *rgb, size_t pixels, uint8_t *out);
 
