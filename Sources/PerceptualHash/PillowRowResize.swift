@@ -12,8 +12,8 @@ import CResampleKernel
 ///   horizontal pass runs at the end on the clipped rows.
 /// When those accumulators would be larger than the plane itself (a large vertical-first target, e.g. wHash's
 /// 2048² of a portrait photo), and when nothing is resized, the plane is kept instead.
-final class PillowRowResize {
-    let width: Int, height: Int, outWidth: Int, outHeight: Int
+package final class PillowRowResize {
+    package let width: Int, height: Int, outWidth: Int, outHeight: Int
     private enum Plan { case keepPlane, horizontalFirst, verticalFirst }
     private let plan: Plan
     private var plane: [UInt8] = []               // .keepPlane
@@ -24,7 +24,8 @@ final class PillowRowResize {
     private var received = 0
     private var firstOpen = 0                     // .verticalFirst: first output row whose window is not done
 
-    init(width: Int, height: Int, outWidth: Int, outHeight: Int) {
+    /// A resize of a `width`×`height` grey image to `outWidth`×`outHeight` (all at least 1).
+    package init(width: Int, height: Int, outWidth: Int, outHeight: Int) {
         self.width = width
         self.height = height
         self.outWidth = outWidth
@@ -49,7 +50,7 @@ final class PillowRowResize {
     }
 
     /// Consumes the next `count` grey rows at `rows` (`width` bytes each).
-    func append(rows: UnsafePointer<UInt8>, count: Int) {
+    package func append(rows: UnsafePointer<UInt8>, count: Int) {
         switch plan {
         case .keepPlane:
             plane.append(contentsOf: UnsafeBufferPointer(start: rows, count: width * count))
@@ -90,7 +91,7 @@ final class PillowRowResize {
     }
 
     /// The resized plane (`outWidth × outHeight`), once every row has arrived.
-    func result() -> [UInt8] {
+    package func result() -> [UInt8] {
         precondition(received == height, "resize requested before the last row")
         switch plan {
         case .keepPlane:
