@@ -46,6 +46,7 @@ struct ot_jpeg {
     int adobe_inverted_cmyk;
     int cmyk_out;
     uint8_t *cmyk_row;
+    int row_status;   /* row-by-row decoding: the first error, repeated by later calls */
 };
 
 static int ot_jpeg_classify(int code) {
@@ -262,6 +263,116 @@ int ot_jpeg_decode(ot_jpeg *j, uint8_t *out, int allow_damaged, int *warnings, c
     if (j->err.damage_warnings > 0) {
         ot_copy_message(message, j->err.message);
         if (!allow_damaged) return OT_ERR_DAMAGED;
+    }
+    return OT_OK;
+}
+
+/* One scanline into `dst` (CMYK converted to RGB with Pillow's formula). Inside a setjmp region. */
+static void ot_jpeg_read_one(ot_jpeg *j, uint8_t *dst) {
+    struct jpeg_decompress_struct *c = &j->cinfo;
+    if (!j->cmyk_out) {
+        JSAMPROW row = dst;
+        jpeg_read_scanlines(c, &row, 1);
+        return;
+    }
+    const size_t width = c->output_width;
+    JSAMPROW row = j->cmyk_row;
+    jpeg_read_scanlines(c, &row, 1);
+    const uint8_t inv = j->adobe_inverted_cmyk ? 255 : 0;
+    for (size_t x = 0; x < width; x++) {
+        unsigned cc = j->cmyk_row[4 * x] ^ inv, mm = j->cmyk_row[4 * x + 1] ^ inv;
+        unsigned yy = j->cmyk_row[4 * x + 2] ^ inv, kk = j->cmyk_row[4 * x + 3] ^ inv;
+        unsigned nk = 255 - kk;
+        dst[3 * x] = (uint8_t)(nk - ot_muldiv255(cc, nk));
+        dst[3 * x + 1] = (uint8_t)(nk - ot_muldiv255(mm, nk));
+        dst[3 * x + 2] = (uint8_t)(nk - ot_muldiv255(yy, nk));
+    }
+}
+
+int ot_jpeg_start_rows(ot_jpeg *j, int allow_damaged, char *message) {
+    if (j->row_status) {
+        ot_copy_message(message, j->err.message);
+        return j->row_status;
+    }
+    j->err.allow_damaged = allow_damaged;
+    j->err.damage_warnings = 0;
+    if (setjmp(j->err.jump)) {
+        j->row_status = j->err.status ? j->err.status : OT_ERR_CORRUPT;
+        ot_copy_message(message, j->err.message);
+        return j->row_status;
+    }
+    jpeg_start_decompress(&j->cinfo);
+    if (j->cmyk_out && !j->cmyk_row) {
+        j->cmyk_row = (uint8_t *)malloc((size_t)j->cinfo.output_width * 4);
+        if (!j->cmyk_row) {
+            j->err.status = OT_ERR_MEMORY;
+            ot_copy_message(j->err.message, "out of memory");
+            longjmp(j->err.jump, 1);
+        }
+    }
+    return OT_OK;
+}
+
+int ot_jpeg_read_rows(ot_jpeg *j, uint8_t *out, int max_rows, int *rows_read, char *message) {
+    *rows_read = 0;
+    if (j->row_status) {
+        ot_copy_message(message, j->err.message);
+        return j->row_status;
+    }
+    struct jpeg_decompress_struct *c = &j->cinfo;
+    const size_t row_bytes = (size_t)c->output_width * (j->cmyk_out ? 3 : (size_t)c->output_components);
+    /* `done` is volatile: it is read after a longjmp out of libjpeg. */
+    volatile int done = 0;
+    if (setjmp(j->err.jump)) {
+        *rows_read = done;
+        j->row_status = j->err.status ? j->err.status : OT_ERR_CORRUPT;
+        ot_copy_message(message, j->err.message);
+        return j->row_status;
+    }
+    if (j->cmyk_out) {
+        while (done < max_rows && c->output_scanline < c->output_height) {
+            ot_jpeg_read_one(j, out + (size_t)done * row_bytes);
+            done++;
+        }
+    } else {
+        /* Many rows per call, as djpeg asks: libjpeg then upsamples straight into them (one row at a time
+         * would go through its spare row and a copy). */
+        JSAMPROW rows[64];
+        while (done < max_rows && c->output_scanline < c->output_height) {
+            int ask = max_rows - done;
+            if (ask > 64) ask = 64;
+            for (int k = 0; k < ask; k++) rows[k] = out + (size_t)(done + k) * row_bytes;
+            JDIMENSION got = jpeg_read_scanlines(c, rows, (JDIMENSION)ask);
+            if (got == 0) break; /* suspension cannot happen with a memory source; never spin */
+            done += (int)got;
+        }
+    }
+    *rows_read = done;
+    return OT_OK;
+}
+
+int ot_jpeg_finish_rows(ot_jpeg *j, int *warnings, char *message) {
+    if (j->row_status) {
+        if (warnings) *warnings = (int)j->err.pub.num_warnings;
+        ot_copy_message(message, j->err.message);
+        return j->row_status;
+    }
+    if (setjmp(j->err.jump)) {
+        if (warnings) *warnings = (int)j->err.pub.num_warnings;
+        j->row_status = j->err.status ? j->err.status : OT_ERR_CORRUPT;
+        ot_copy_message(message, j->err.message);
+        return j->row_status;
+    }
+    if (j->cinfo.output_scanline < j->cinfo.output_height) {
+        j->err.status = OT_ERR_CORRUPT;
+        ot_copy_message(j->err.message, "finish called before the last row");
+        longjmp(j->err.jump, 1);
+    }
+    jpeg_finish_decompress(&j->cinfo);
+    if (warnings) *warnings = (int)j->err.pub.num_warnings;
+    if (j->err.damage_warnings > 0) {
+        ot_copy_message(message, j->err.message);
+        if (!j->err.allow_damaged) return OT_ERR_DAMAGED;
     }
     return OT_OK;
 }

@@ -133,14 +133,7 @@ public enum ImageDecoder {
     private static func decodeJPEG(_ bytes: UnsafeBufferPointer<UInt8>, _ options: DecodeOptions)
         throws(DecodeError) -> (Raster, ot_jpeg_header, DCTScale, Int, Int)
     {
-        // Read the header once at full scale to check the limit and choose the scale.
-        let (probe, full) = try openJPEG(bytes, scale: .full, lumaOnly: false, maxMemory: options.maxCodecMemory)
-        ot_jpeg_close(probe)
-        try checkPixels(Int(full.image_width), Int(full.image_height), options.maxPixels)
-        var scale = options.scale
-        if let minSide = options.minShortSide {
-            scale = DCTScale.smallest(width: Int(full.image_width), height: Int(full.image_height), minShortSide: minSide)
-        }
+        let (full, scale) = try jpegGeometry(bytes, options)
         let (handle, header) = try openJPEG(bytes, scale: scale, lumaOnly: options.lumaOnly, maxMemory: options.maxCodecMemory)
         defer { ot_jpeg_close(handle) }
         ot_jpeg_set_max_work(handle, Int64(options.maxWork))
@@ -161,8 +154,22 @@ public enum ImageDecoder {
                 Int(ot_jpeg_work(handle)))
     }
 
+    /// Reads the header once at full scale to check the pixel limit and choose the scale.
+    static func jpegGeometry(_ bytes: UnsafeBufferPointer<UInt8>, _ options: DecodeOptions)
+        throws(DecodeError) -> (ot_jpeg_header, DCTScale)
+    {
+        let (probe, full) = try openJPEG(bytes, scale: .full, lumaOnly: false, maxMemory: options.maxCodecMemory)
+        ot_jpeg_close(probe)
+        try checkPixels(Int(full.image_width), Int(full.image_height), options.maxPixels)
+        var scale = options.scale
+        if let minSide = options.minShortSide {
+            scale = DCTScale.smallest(width: Int(full.image_width), height: Int(full.image_height), minShortSide: minSide)
+        }
+        return (full, scale)
+    }
+
     /// Opens a JPEG reading from `bytes`, which must stay valid until `ot_jpeg_close`.
-    private static func openJPEG(_ bytes: UnsafeBufferPointer<UInt8>, scale: DCTScale, lumaOnly: Bool, maxMemory: Int)
+    static func openJPEG(_ bytes: UnsafeBufferPointer<UInt8>, scale: DCTScale, lumaOnly: Bool, maxMemory: Int)
         throws(DecodeError) -> (OpaquePointer, ot_jpeg_header)
     {
         var header = ot_jpeg_header()
@@ -175,7 +182,7 @@ public enum ImageDecoder {
         return (handle, header)
     }
 
-    private static func jpegInfo(_ h: ot_jpeg_header, _ bytes: [UInt8]) -> ImageInfo {
+    static func jpegInfo(_ h: ot_jpeg_header, _ bytes: [UInt8]) -> ImageInfo {
         let model: String
         switch Int32(h.color_model) {
         case Int32(OT_JPEG_GRAY): model = "gray"

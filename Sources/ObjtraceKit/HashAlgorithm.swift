@@ -1,4 +1,5 @@
 import Foundation
+import ImageCore
 public import ImageDecoding
 public import Matching
 public import PerceptualHash
@@ -89,6 +90,30 @@ public struct ImageHasher: Sendable {
         let image = try ImageDecoder.decode(bytes, options: decodeOptions)
         let raster = orientation == .apply ? image.upright() : image.raster
         return (computeHashes(raster, request), image)
+    }
+}
+
+extension ImageHasher {
+    /// The hashes of `bytes`, equal to `hash(bytes).results`, without holding more of the image than needed:
+    /// a JPEG whose pixels are hashed as stored (`.stored`, or no EXIF rotation) is decoded scanline by
+    /// scanline into a `RowHasher`, so decoding and hashing run in one pass over cache-warm rows and the memory
+    /// is libjpeg's own plus a few rows; any other file is decoded whole and its upright rows gathered a chunk
+    /// at a time from the stored raster (no upright copy).
+    public func hashResults(_ bytes: [UInt8]) throws(DecodeError) -> HashResults {
+        var hasher: RowHasher? = nil
+        let request = self.request
+        let start = { (width: Int, height: Int, channels: Int) in
+            hasher = RowHasher(width: width, height: height, channels: channels, request: request)
+        }
+        let consume = { (rows: UnsafePointer<UInt8>, count: Int) in hasher!.append(rows: rows, count: count) }
+        if ImageFormat.sniff(bytes) == .jpeg,
+           orientation == .stored || (Orientation(rawValue: ExifSummary.read(from: bytes).orientation ?? 1) ?? .up) == .up {
+            _ = try ImageDecoder.decodeRows(bytes, options: decodeOptions, start: start, consume: consume)
+        } else {
+            let image = try ImageDecoder.decode(bytes, options: decodeOptions)
+            image.forEachRowChunk(applying: orientation == .apply ? image.orientation : .up, start: start, consume: consume)
+        }
+        return hasher!.finish()
     }
 }
 

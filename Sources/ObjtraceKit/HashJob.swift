@@ -64,7 +64,7 @@ public struct HashJob: Sendable {
             case .file(let path):
                 do {
                     let bytes = try InputFiles.read(path)
-                    return (path, .hashed(try hasher.hash(bytes).results))
+                    return (path, .hashed(try hasher.hashResults(bytes)))
                 } catch let error as InputError {
                     return (path, .failed(error.message))
                 } catch {

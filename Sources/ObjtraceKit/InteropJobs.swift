@@ -25,7 +25,7 @@ public enum InteropJobs {
             case .unreadable(let path, let reason): report("{\"path\":\(JSONLine.quote(path)),\"error\":\(JSONLine.quote(reason))}")
             case .file(let path):
                 do {
-                    let r = try hasher.hash(try InputFiles.read(path)).results
+                    let r = try hasher.hashResults(try InputFiles.read(path))
                     if let p = r.pdq { out.append(HashListEntry(label: path, algo: "pdq", hex: p.hash.hex, quality: p.quality)) }
                     if let h = r.phash { out.append(HashListEntry(label: path, algo: "phash", hex: h.hex)) }
                     if let h = r.dhash { out.append(HashListEntry(label: path, algo: "dhash", hex: h.hex)) }

@@ -27,7 +27,13 @@ public enum TipImport {
     /// loses at most the open batch and a re-run skips every committed line. A line that fails while being
     /// committed (a refusal by the store) is rolled back alone (a savepoint) and recorded as rejected; the
     /// batch goes on. The report lines of a batch are printed once it has committed.
-    public static func run(file: String, service: CaseService, batchSize: Int = defaultBatchSize, by analyst: AnalystID,
+    ///
+    /// With `jobs` > 1 the independent work of each line (its key, the photos' decoding, stripping, hashing
+    /// and local-feature search) runs on `jobs` threads, while everything that touches the store (bank
+    /// checks, blob writes, the transactions) stays on the calling thread in file order, so the outcome is the
+    /// same as with one job.
+    public static func run(file: String, service: CaseService, batchSize: Int = defaultBatchSize,
+                           jobs: Int = ProcessInfo.processInfo.activeProcessorCount, by analyst: AnalystID,
                            report: (String) -> Void) throws -> Summary {
         let bytes = try InputFiles.read(file, maxBytes: 1 << 30)
         let base = URL(fileURLWithPath: file).deletingLastPathComponent()
@@ -81,19 +87,57 @@ public enum TipImport {
             pending.removeAll(keepingCapacity: true)
         }
 
+        var lines: [(number: Int, bytes: [UInt8])] = []
         for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             let lineBytes = Array(rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine)
             if lineBytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            let lineSHA = try SHA256Hex(ImportLineKey.digest(lineBytes, folder: base))
-            if let previous = done[lineSHA], previous.outcome != .rejected {
-                summary.skipped += 1
-                continue
-            }
-            let importLine = ImportLine(source: source, lineNumber: lineNumber, lineSHA256: lineSHA)
-            pending.append((importLine, Result(catching: { try service.intake.prepare(try parse(lineBytes, base: base), importLine: importLine) })))
-            if pending.count >= max(1, batchSize) { try flush() }
+            lines.append((lineNumber, lineBytes))
         }
+
+        /// One line after the work that needs no store: skipped, or parsed and its photos processed.
+        enum Work: Sendable {
+            case skipped
+            case line(ImportLine, Result<(CaseService.TipInput, [TipIntake.ProcessedPhoto]), any Error>)
+        }
+        let options = service.intake.decodeOptions
+        var failure: (any Error)?
+        // Chunks of `batchSize` lines, each with a fresh local-feature snapshot (another process may publish).
+        var start = 0
+        while start < lines.count && failure == nil {
+            let chunk = Array(lines[start..<min(start + max(1, batchSize), lines.count)])
+            start += chunk.count
+            // One job: no speculation, the search runs only where the photo needs it (as `tip submit`).
+            let search = jobs > 1 ? try service.intake.searchSnapshot() : nil
+            orderedParallelMap(chunk, jobs: jobs, transform: { line -> Result<Work, any Error> in
+                Result {
+                    let lineSHA = try SHA256Hex(ImportLineKey.digest(line.bytes, folder: base))
+                    if let previous = done[lineSHA], previous.outcome != .rejected { return .skipped }
+                    let importLine = ImportLine(source: source, lineNumber: line.number, lineSHA256: lineSHA)
+                    return .line(importLine, Result {
+                        let input = try parse(line.bytes, base: base)
+                        return (input, try TipIntake.process(input, options: options, search: search))
+                    })
+                }
+            }, consume: { _, work in
+                guard failure == nil else { return }
+                do {
+                    switch try work.get() {
+                    case .skipped:
+                        summary.skipped += 1
+                    case .line(let importLine, let processed):
+                        pending.append((importLine, Result(catching: {
+                            let (input, photos) = try processed.get()
+                            return try service.intake.prepare(input, processed: photos, importLine: importLine)
+                        })))
+                        if pending.count >= max(1, batchSize) { try flush() }
+                    }
+                } catch {
+                    failure = error
+                }
+            })
+        }
+        if let failure { throw failure }
         try flush()
         return summary
     }

@@ -1,6 +1,7 @@
 public import CaseWork
 import Foundation
 public import ImageDecoding
+import ImageCore
 import LocalFeatures
 import Matching
 public import Store
@@ -47,29 +48,82 @@ public final class TipIntake {
         var localHits: [LocalSearch.Hit]
     }
 
-    /// Reads, decodes, strips and hashes a tip's photos, stores their working copies in the blob store, checks
-    /// them against the banks and searches them with local features. Writes no row.
-    public func prepare(_ input: CaseService.TipInput, importLine: ImportLine? = nil) throws -> PreparedTip {
+    /// One photo after the work that needs neither the store nor the catalogue's caches (reading, decoding,
+    /// stripping, hashing and, when a search snapshot was given, the local-feature search), so it can run on
+    /// any thread; `prepare(_:processed:importLine:)` finishes it on the store's thread.
+    struct ProcessedPhoto: Sendable {
+        var path: String
+        var originalSHA256: String
+        var storedBytes: [UInt8]
+        var storedSHA256: String
+        var exif: ExifSummary
+        var removedMetadata: [String]
+        var hashes: MatchHashes
+        /// The upright pixels, kept only when the search is left to `prepare` (nil after a speculative search).
+        var upright: Raster?
+        /// Local hits from a speculative search (discarded when the photo turns out allow-listed or known).
+        var localHits: [LocalSearch.Hit]?
+    }
+
+    /// The first phase of `prepare`, safe on any thread: checks the date, reads, decodes, strips and hashes
+    /// every photo, and with `search` also searches them with local features (speculatively: a photo later
+    /// found on an allow-list or already stored drops its hits). Without `search` the pixels are kept for
+    /// `prepare` to search only where needed. Touches neither the store nor the blob store.
+    static func process(_ input: CaseService.TipInput, options: DecodeOptions, search: LocalSearch?) throws -> [ProcessedPhoto] {
         let today = DayDate(daysSince1970: Int64(Date().timeIntervalSince1970 / 86_400))
         if let day = input.receivedOn, day.daysSince1970 > today.daysSince1970 + 1 {  // + 1: time zones ahead of UTC
             throw InputError("received: \(day) is in the future (today is \(today), UTC)")
         }
-        try catalogue.refresh()
-        var photos: [PreparedPhoto] = []
+        var photos: [ProcessedPhoto] = []
         for path in input.photos {
             let bytes = try InputFiles.read(path)
             let image: IngestedImage
             do {
-                image = try IngestedImage.prepare(bytes, stripMetadata: true, options: decodeOptions)
+                image = try IngestedImage.prepare(bytes, stripMetadata: true, options: options)
             } catch {
                 throw InputError("\(path): \(error)")
             }
+            photos.append(ProcessedPhoto(path: path, originalSHA256: image.originalSHA256, storedBytes: image.storedBytes,
+                                         storedSHA256: image.storedSHA256, exif: image.exif, removedMetadata: image.removedMetadata,
+                                         hashes: image.hashes, upright: search == nil ? image.upright : nil,
+                                         localHits: search.map { $0.search(image.upright) }))
+        }
+        return photos
+    }
+
+    /// The local-feature snapshot `process` may search with in parallel (nil when local features are off).
+    func searchSnapshot() throws -> LocalSearch? {
+        guard useLocalFeatures else { return nil }
+        try catalogue.refresh()
+        return try catalogue.localSearch()
+    }
+
+    /// Reads, decodes, strips and hashes a tip's photos, stores their working copies in the blob store, checks
+    /// them against the banks and searches them with local features. Writes no row.
+    public func prepare(_ input: CaseService.TipInput, importLine: ImportLine? = nil) throws -> PreparedTip {
+        try prepare(input, processed: try Self.process(input, options: decodeOptions, search: nil), importLine: importLine)
+    }
+
+    /// The second phase of `prepare`, on the store's thread: bank checks, the local search where needed (or
+    /// the speculative hits kept), working copies into the blob store. Writes no row.
+    func prepare(_ input: CaseService.TipInput, processed: [ProcessedPhoto], importLine: ImportLine?) throws -> PreparedTip {
+        let today = DayDate(daysSince1970: Int64(Date().timeIntervalSince1970 / 86_400))
+        try catalogue.refresh()
+        var photos: [PreparedPhoto] = []
+        for image in processed {
             let banks = try catalogue.bankHits(image.hashes)
             // A photo already stored shares the earlier photo's matches; no need to search it again.
             let known = try store.tipContainingPhoto(try SHA256Hex(image.originalSHA256)) != nil
-            let local = useLocalFeatures && banks[.allowList] == nil && !known ? try catalogue.localSearch().search(image.upright) : []
+            var local: [LocalSearch.Hit] = []
+            if useLocalFeatures && banks[.allowList] == nil && !known {
+                if let hits = image.localHits {
+                    local = hits
+                } else if let upright = image.upright {
+                    local = try catalogue.localSearch().search(upright)
+                }
+            }
             try blobs.put(image.storedBytes)
-            photos.append(PreparedPhoto(path: path, originalSHA256: image.originalSHA256, workingSHA256: image.storedSHA256,
+            photos.append(PreparedPhoto(path: image.path, originalSHA256: image.originalSHA256, workingSHA256: image.storedSHA256,
                                         hadGPS: image.exif.hasGPS, hadDeviceSerial: image.exif.hasDeviceSerial,
                                         removedMetadata: image.removedMetadata, hashes: image.hashes,
                                         records: try image.hashes.records(), banks: banks, localHits: local))

@@ -51,28 +51,12 @@ public struct HashResults: Sendable, Hashable {
 /// Results are identical to the single-hash functions (`pdq`, `pdqDihedral`, `averageHash`, …).
 /// - Complexity: O(pixels) per requested family.
 public func computeHashes(_ raster: Raster, _ request: HashRequest) -> HashResults {
-    var results = HashResults()
-    if !request.isDisjoint(with: [.pdq, .pdq8]) {
-        if let transform = PDQTransform(raster) {
-            if request.contains(.pdq8) {
-                let all = transform.dihedralHashes()
-                results.pdqDihedral = all
-                results.pdq = all.original
-            } else {
-                results.pdq = PDQHash(hash: transform.hash(.original), quality: transform.quality)
-            }
-        } else {
-            results.pdq = PDQHash(hash: .zero, quality: 0)
-            if request.contains(.pdq8) {
-                results.pdqDihedral = PDQDihedralHashes(hashes: Array(repeating: .zero, count: 8), quality: 0)
-            }
-        }
+    let hasher = RowHasher(width: raster.width, height: raster.height, channels: raster.channels, request: request)
+    if raster.height > 0 && raster.width > 0 {
+        raster.pixels.withUnsafeBufferPointer { hasher.append(rows: $0.baseAddress!, count: raster.height) }
+    } else if raster.height > 0 {
+        // Zero-width rows: nothing to read, but every row must be counted.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { hasher.append(rows: $0.baseAddress!, count: raster.height) }
     }
-    if !request.isDisjoint(with: .imagehash), let grey = try? GreyPlane(raster) {
-        if request.contains(.ahash) { results.ahash = grey.averageHash() }
-        if request.contains(.dhash) { results.dhash = grey.differenceHash() }
-        if request.contains(.phash) { results.phash = grey.perceptualHash() }
-        if request.contains(.whash) { results.whash = grey.waveletHash() }
-    }
-    return results
+    return hasher.finish()
 }

@@ -52,7 +52,11 @@ package struct GreyPlane {
 
     /// imagehash `average_hash`: 8×8, bit = pixel > mean (compared exactly in integers).
     func averageHash() -> Hash64 {
-        let p = resized(width: 8, height: 8)
+        Self.averageBits(resized(width: 8, height: 8))
+    }
+
+    /// aHash bits of an 8×8 grid.
+    static func averageBits(_ p: [UInt8]) -> Hash64 {
         let sum = p.reduce(0) { $0 + Int($1) }
         return Hash64(elements: p.lazy.map { 64 * Int($0) > sum })
     }
@@ -136,7 +140,11 @@ package struct GreyPlane {
     /// rounding of PyWavelets decides, so `whashLowBand` repeats its operations exactly.
     func waveletHash() -> Hash64 {
         let side = Self.waveletSide(width: width, height: height)
-        let p = resized(width: side, height: side)
+        return Self.waveletBits(resized(width: side, height: side), side: side)
+    }
+
+    /// wHash bits of a `side`×`side` grid (`side` a power of two, at least 8).
+    static func waveletBits(_ p: [UInt8], side: Int) -> Hash64 {
         let level = side.trailingZeroBitCount - 3
         let low = p.withUnsafeBufferPointer { whashLowBandBlocked($0.baseAddress!, side: side, level: level) }
         let sorted = low.sorted()

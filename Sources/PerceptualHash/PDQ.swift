@@ -131,6 +131,11 @@ struct PDQTransform {
         } else {
             grid = pdqFilteredGrid(raster)
         }
+        self.init(grid: grid)
+    }
+
+    /// Quality and DCT of a 64×64 grid already filtered and decimated (or a 64×64 image's luma).
+    init(grid: [Float]) {
         quality = pdqQuality(grid)
         coefficients = pdqDCT(grid)
     }

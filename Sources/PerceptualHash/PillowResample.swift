@@ -5,7 +5,7 @@
 import CResampleKernel
 
 /// Pillow's `PRECISION_BITS` for 8-bit resampling (32 − 8 − 2).
-private let precisionBits = 22
+let pillowPrecisionBits = 22
 
 /// Fixed-point Lanczos-3 coefficients for resampling one axis from `inSize` to `outSize` samples.
 struct PillowAxisKernel {
@@ -42,7 +42,7 @@ struct PillowAxisKernel {
             }
             for x in 0..<max(xmax, 0) {
                 let w = ww != 0 ? weights[x] / ww : weights[x]
-                let scaled = w * Double(1 << precisionBits)
+                let scaled = w * Double(1 << pillowPrecisionBits)
                 coefficients[xx * ksize + x] = Int32(w < 0 ? (-0.5 + scaled) : (0.5 + scaled))
             }
             start[xx] = Int32(xmin)
@@ -72,43 +72,49 @@ package func pillowResizeLanczos(
     let needV = outHeight != height
     if !needH && !needV { return Array(src) }
     if needH && !needV {
-        return horizontalPass(src, width: width, height: height, outWidth: outWidth)
+        return pillowHorizontalPass(src, width: width, height: height, outWidth: outWidth)
     }
     if needV && !needH {
-        return verticalPass(src, width: width, height: height, outHeight: outHeight)
+        return pillowVerticalPass(src, width: width, height: height, outHeight: outHeight)
     }
     // Pillow ≥ 13 (python-pillow/Pillow#9549) runs the vertical pass first when it removes rows, more than
     // twice as many as the horizontal pass removes columns; never when it adds rows (8×8 → 32×32 is
     // horizontal first). Matched Pillow 13.0.0 on ~1,850 random geometries where the order shows.
-    if outHeight < height && (height - outHeight) > 2 * (width - outWidth) {
-        let mid = verticalPass(src, width: width, height: height, outHeight: outHeight)
+    if pillowVerticalFirst(width: width, height: height, outWidth: outWidth, outHeight: outHeight) {
+        let mid = pillowVerticalPass(src, width: width, height: height, outHeight: outHeight)
         return mid.withUnsafeBufferPointer {
-            horizontalPass($0, width: width, height: outHeight, outWidth: outWidth)
+            pillowHorizontalPass($0, width: width, height: outHeight, outWidth: outWidth)
         }
     }
-    let mid = horizontalPass(src, width: width, height: height, outWidth: outWidth)
+    let mid = pillowHorizontalPass(src, width: width, height: height, outWidth: outWidth)
     return mid.withUnsafeBufferPointer {
-        verticalPass($0, width: outWidth, height: height, outHeight: outHeight)
+        pillowVerticalPass($0, width: outWidth, height: height, outHeight: outHeight)
     }
 }
 
+/// Pillow 13's pass order when both axes change: vertical first when it removes rows, more than twice as many
+/// as the horizontal pass removes columns.
+func pillowVerticalFirst(width: Int, height: Int, outWidth: Int, outHeight: Int) -> Bool {
+    outHeight < height && (height - outHeight) > 2 * (width - outWidth)
+}
+
 /// Pillow's `ImagingResampleHorizontal_8bpc` on one band (the loop is in CResampleKernel).
-private func horizontalPass(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outWidth: Int) -> [UInt8] {
+func pillowHorizontalPass(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outWidth: Int) -> [UInt8] {
     let kernel = PillowAxisKernel(inSize: width, outSize: outWidth)
     return [UInt8](unsafeUninitializedCapacity: outWidth * height) { dst, initialized in
         ot_resample_horizontal_u8(src.baseAddress, Int32(width), Int32(height), Int32(outWidth), kernel.start, kernel.count,
-                                  kernel.coefficients, Int32(kernel.ksize), Int32(precisionBits), dst.baseAddress)
+                                  kernel.coefficients, Int32(kernel.ksize), Int32(pillowPrecisionBits), dst.baseAddress)
         initialized = outWidth * height
     }
 }
 
 /// Pillow's `ImagingResampleVertical_8bpc` on one band (the loop is in CResampleKernel).
-private func verticalPass(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outHeight: Int) -> [UInt8] {
+func pillowVerticalPass(_ src: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outHeight: Int) -> [UInt8] {
     let kernel = PillowAxisKernel(inSize: height, outSize: outHeight)
     var acc = [Int32](repeating: 0, count: width)
     return [UInt8](unsafeUninitializedCapacity: width * outHeight) { dst, initialized in
         ot_resample_vertical_u8(src.baseAddress, Int32(width), Int32(outHeight), kernel.start, kernel.count, kernel.coefficients,
-                                Int32(kernel.ksize), Int32(precisionBits), &acc, dst.baseAddress)
+                                Int32(kernel.ksize), Int32(pillowPrecisionBits), &acc, dst.baseAddress)
         initialized = width * outHeight
     }
 }

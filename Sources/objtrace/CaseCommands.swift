@@ -256,12 +256,17 @@ struct TipCommand: ParsableCommand {
                 line was rejected.
                 """)
         @OptionGroup var options: StoreOptions
+        @Option(help: "Worker threads preparing lines' photos (default: all cores); writes stay in file order.")
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
         @Argument(help: "The JSON-lines file.") var file: String
+        func validate() throws {
+            guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        }
         func run() throws {
             var summary = TipImport.Summary()
             try caseCommand {
                 let service = try options.open(durability: .normal)
-                summary = try TipImport.run(file: file, service: service, by: options.analystID(), report: emit)
+                summary = try TipImport.run(file: file, service: service, jobs: jobs, by: options.analystID(), report: emit)
                 report("imported \(summary.imported), duplicates \(summary.duplicates), already done \(summary.skipped), rejected \(summary.rejected)")
             }
             if summary.imported + summary.duplicates + summary.skipped == 0 && summary.rejected > 0 { throw ExitCode(1) }

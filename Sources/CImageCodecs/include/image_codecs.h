@@ -67,6 +67,17 @@ ot_jpeg *ot_jpeg_open(const uint8_t *data, size_t size, int scale_eighths, int g
  */
 int ot_jpeg_decode(ot_jpeg *jpeg, uint8_t *out, int allow_damaged, int *warnings, char *message);
 
+/*
+ * Row-by-row decoding, for callers that consume scanlines as they come instead of holding the image:
+ * `ot_jpeg_start_rows` once, then `ot_jpeg_read_rows` until `output_height` rows have been delivered (each call
+ * writes up to `max_rows` packed rows of output_width * output_components bytes into `out` and sets *rows_read),
+ * then `ot_jpeg_finish_rows`. Every call has its own setjmp handler; after an error the handle can only be
+ * closed (further calls return the same error). Damage and `warnings` as in ot_jpeg_decode.
+ */
+int ot_jpeg_start_rows(ot_jpeg *jpeg, int allow_damaged, char *message);
+int ot_jpeg_read_rows(ot_jpeg *jpeg, uint8_t *out, int max_rows, int *rows_read, char *message);
+int ot_jpeg_finish_rows(ot_jpeg *jpeg, int *warnings, char *message);
+
 /* Sets the work budget in block-scans (0 = none; OT_JPEG_DEFAULT_MAX_WORK after open). */
 void ot_jpeg_set_max_work(ot_jpeg *jpeg, long long max_work);
 
