@@ -3,6 +3,7 @@ import Foundation
 public import ImageCore
 import ImageDecoding
 public import LocalFeatures
+public import Matching
 public import Store
 
 /// Local-feature matching of photos against the catalogue crops: finds an object that is only part of a
@@ -17,6 +18,9 @@ public struct LocalSearch: Sendable {
         public var object: ObjectCode
         public var cropID: Int64
         public var features: FeatureSet
+        /// The crop's colour cells for the aligned-appearance check (`AlignedAppearance.referenceCells`); empty
+        /// when the crop could not be read.
+        var cells: [(r: Double, g: Double, b: Double, used: Bool)] = []
     }
 
     /// A verified local match.
@@ -24,6 +28,13 @@ public struct LocalSearch: Sendable {
         public var object: ObjectCode
         public var cropID: Int64
         public var match: LocalMatch
+        /// The photo region warped into the crop's frame compared with the crop (nil when not measurable).
+        public var appearance: AppearanceScore?
+
+        /// The evidence the tier rule judges.
+        public var evidence: LocalEvidence {
+            LocalEvidence(inliers: match.inliers, score: match.score, coverage: match.coverage, appearance: appearance?.colour)
+        }
 
         /// The matched region on the query photo as `x,y;x,y;…` (pixels of the upright photo).
         public var regionText: String {
@@ -47,24 +58,23 @@ public struct LocalSearch: Sendable {
         for entry in try store.localFeatures(objectStates: [.published, .identified]) {
             let blob = try blobs.get(entry.blob.value)
             let features: FeatureSet
+            guard let crop = try store.crops(of: entry.object).first(where: { $0.id == entry.crop }) else { continue }
+            let cropBytes = try blobs.get(crop.crop.sha256.value)
             if FeatureSet.isCurrent(blob) {
                 features = try FeatureSet(serialized: blob)
             } else {
                 // Written by an older extractor: recompute from the stored crop image (in memory; the store and
                 // its audit log are not touched by a read).
-                guard let crop = try store.crops(of: entry.object).first(where: { $0.id == entry.crop }) else { continue }
-                let image = try ImageDecoder.decode(try blobs.get(crop.crop.sha256.value))
-                features = Self.features(image.upright())
+                features = Self.features(try ImageDecoder.decode(cropBytes).upright())
             }
-            refs.append(Reference(object: entry.object, cropID: entry.crop, features: features))
+            // The appearance cells need only a small copy: JPEG crops are decoded at a reduced DCT scale.
+            let small = try ImageDecoder.decode(cropBytes, options: DecodeOptions(minShortSide: 4 * AlignedAppearance.grid))
+            refs.append(Reference(object: entry.object, cropID: entry.crop, features: features,
+                                  cells: AlignedAppearance.referenceCells(small.upright())))
         }
         references = refs
     }
 
-    /// Verified matches of an upright photo, best first.
-    public func search(_ raster: Raster) -> [Hit] {
-        search(features: extractor.extract(raster))
-    }
 
     /// Verified matches of a photo's features, best first.
     public func search(features query: FeatureSet) -> [Hit] {
@@ -78,5 +88,19 @@ public struct LocalSearch: Sendable {
             }
         }
         return hits.sorted { $0.match.score > $1.match.score }
+    }
+
+    /// Verified matches of an upright photo with their aligned-appearance scores, best first.
+    public func search(_ raster: Raster) -> [Hit] {
+        let cells = Dictionary(references.map { ($0.cropID, $0) }, uniquingKeysWith: { a, _ in a })
+        return search(features: extractor.extract(raster)).map { hit in
+            var hit = hit
+            if let ref = cells[hit.cropID], !ref.cells.isEmpty {
+                hit.appearance = AlignedAppearance.score(
+                    photo: raster, transform: hit.match.transform, referenceWidth: ref.features.imageWidth,
+                    referenceHeight: ref.features.imageHeight, referenceCells: ref.cells)
+            }
+            return hit
+        }
     }
 }

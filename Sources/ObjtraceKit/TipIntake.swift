@@ -128,6 +128,8 @@ public final class TipIntake {
         for (photo, photoID) in zip(p.photos, result.photoIDs) {
             var rows: [StoredMatch]
             var matches: [ImageMatch] = []
+            // Objects matched at brand level only: evidence for the brand, not a sighting of the product.
+            var brandOnly: Set<ObjectCode> = []
             if result.repeatedPhotoIDs.contains(photoID) {
                 // The same bytes were sent before: the tip shares that photo's matches (reported under its own id).
                 if sharedRows == nil { sharedRows = try store.matches(tip: tip) }
@@ -138,18 +140,14 @@ public final class TipIntake {
                 // not recorded and do not raise the tip in the queue. A watch-list hit is only flagged.
                 let suppressed = photo.banks[.allowList] != nil
                 matches = suppressed ? [] : engine.match(photo.hashes) { $0.subject == .tip(tip) }
-                rows = matches.map { m in
-                    StoredMatch(tipPhotoID: photoID, tipID: tip, reference: m.reference.owner,
-                                object: { if case .object(let c) = m.reference.subject { return c } else { return nil } }(),
-                                referenceTip: { if case .tip(let t) = m.reference.subject { return t } else { return nil } }(),
-                                algos: m.assessment.agreeing.map(\.rawValue), distances: m.distances, transform: m.transform,
-                                tier: m.assessment.tier.description, strength: m.assessment.strength)
-                }
-                if !suppressed { rows = Self.mergeLocal(rows, hits: photo.localHits, photoID: photoID, tip: tip) }
+                // The one tier rule (`JudgedMatch.judge`): hash and local-feature evidence per object.
+                let judged = JudgedMatch.judge(hash: matches, local: suppressed ? [] : photo.localHits)
+                rows = judged.map { Self.row($0, photoID: photoID, tip: tip) }
+                brandOnly = Set(judged.filter { $0.verdict.level == .brand }.compactMap(\.object))
                 try store.recordMatches(rows, by: analyst)
             }
             for row in rows {
-                if let o = row.object {
+                if let o = row.object, !brandOnly.contains(o) {
                     best = max(best, row.strength + (row.tier == "confirm" ? 1 : 0))
                     strength[o] = max(strength[o] ?? 0, row.strength)
                     if row.tier == "confirm" { confirmed.insert(o) }
@@ -185,26 +183,14 @@ public final class TipIntake {
         return CaseService.TipReport(tipID: tip, outcome: result.outcome, photos: reports)
     }
 
-    /// Adds local-feature evidence: a verified local match confirms a suggest-tier hash match of the same
-    /// object, or stands alone as a suggest-tier match with the matched region.
-    static func mergeLocal(_ rows: [StoredMatch], hits: [LocalSearch.Hit], photoID: Int64, tip: TipID) -> [StoredMatch] {
-        var rows = rows
-        for hit in hits {
-            let strength = min(1, hit.match.score / 40)
-            if let i = rows.firstIndex(where: { $0.object == hit.object }) {
-                let r = rows[i]
-                var distances = r.distances
-                distances["local-inliers"] = hit.match.inliers
-                rows[i] = StoredMatch(tipPhotoID: r.tipPhotoID, tipID: r.tipID, reference: r.reference, object: r.object,
-                                      referenceTip: nil, algos: r.algos + ["local"], distances: distances, transform: r.transform,
-                                      tier: "confirm", strength: max(r.strength, strength), region: hit.regionText)
-            } else {
-                rows.append(StoredMatch(tipPhotoID: photoID, tipID: tip, reference: .objectCrop(hit.cropID), object: hit.object,
-                                        referenceTip: nil, algos: ["local"], distances: ["local-inliers": hit.match.inliers],
-                                        transform: hit.match.mirrored ? "mirrored" : "orig", tier: "suggest", strength: strength,
-                                        region: hit.regionText))
-            }
-        }
-        return rows
+    /// The row recorded for one judged match. A brand-level match is recorded as a suggestion whose strength
+    /// the rule has already halved.
+    static func row(_ j: JudgedMatch, photoID: Int64, tip: TipID) -> StoredMatch {
+        var distances = j.hash?.distances ?? [:]
+        if let local = j.local { distances["local-inliers"] = local.match.inliers }
+        return StoredMatch(tipPhotoID: photoID, tipID: tip, reference: j.reference, object: j.object,
+                           referenceTip: j.referenceTip, algos: j.verdict.algorithms.map(\.rawValue), distances: distances,
+                           transform: j.transform, tier: j.verdict.tier.description, strength: j.verdict.strength,
+                           region: j.local?.regionText)
     }
 }
