@@ -104,36 +104,60 @@ public enum AlignedAppearance {
                                compared: Double(ref.count) / Double(max(1, used)))
     }
 
+    /// Share of the compared cells left out as occluded: the cells that disagree most after both sides are
+    /// standardised (a sticker, a caption or a watermark over part of the object), so that an overlay does not
+    /// hide the object's colours. A different colourway disagrees everywhere and stays low.
+    public static let trimmed = 0.2
+
     /// Cross-correlation of the chroma of the cells (opponent axes R−G and (R+G)/2−B, means removed, both
-    /// axes together): a hue change flips or scrambles it, light and white balance do not. A reference with
-    /// almost no chroma (a black-and-white pack) has nothing to compare there: its luma correlation stands in.
+    /// axes together; the `trimmed` worst cells left out): a hue change flips or scrambles it, light and white
+    /// balance do not. A reference with almost no chroma (a black-and-white pack) has nothing to compare
+    /// there: its luma correlation stands in.
     static func colourNCC(_ a: [(Double, Double, Double)], _ b: [(Double, Double, Double)]) -> Double {
-        func chroma(_ v: (Double, Double, Double)) -> (Double, Double) { (v.0 - v.1, (v.0 + v.1) / 2 - v.2) }
+        func chroma(_ v: (Double, Double, Double)) -> [Double] { [v.0 - v.1, (v.0 + v.1) / 2 - v.2] }
         let ca = a.map(chroma), cb = b.map(chroma)
-        let n = Double(ca.count)
-        func means(_ v: [(Double, Double)]) -> (Double, Double) {
-            var m = (0.0, 0.0)
-            for x in v { m.0 += x.0; m.1 += x.1 }
-            return (m.0 / n, m.1 / n)
-        }
-        let ma = means(ca), mb = means(cb)
-        var sab = 0.0, saa = 0.0, sbb = 0.0
-        for (x, y) in zip(ca, cb) {
-            let p0 = x.0 - ma.0, p1 = x.1 - ma.1, q0 = y.0 - mb.0, q1 = y.1 - mb.1
-            sab += p0 * q0 + p1 * q1; saa += p0 * p0 + p1 * p1; sbb += q0 * q0 + q1 * q1
-        }
         // Below an rms chroma deviation of 8 levels the reference is essentially grey.
-        guard saa / n > 64 else { return lumaNCC(a, b) }
-        return sbb > 1e-9 ? sab / (saa * sbb).squareRoot() : 0
+        guard spread(ca) > 64 else { return lumaNCC(a, b) }
+        return trimmedNCC(ca, cb)
+    }
+
+    /// Mean squared deviation from the mean, over all components.
+    static func spread(_ v: [[Double]]) -> Double {
+        guard let d = v.first?.count, !v.isEmpty else { return 0 }
+        var total = 0.0
+        for c in 0..<d {
+            let m = v.reduce(0) { $0 + $1[c] } / Double(v.count)
+            total += v.reduce(0) { $0 + ($1[c] - m) * ($1[c] - m) }
+        }
+        return total / Double(v.count)
+    }
+
+    /// NCC of two vector sequences (means removed per component), then again without the `trimmed` share of
+    /// items whose standardised values disagree most.
+    static func trimmedNCC(_ a: [[Double]], _ b: [[Double]]) -> Double {
+        func standardised(_ v: [[Double]]) -> [[Double]]? {
+            let d = v[0].count, n = Double(v.count)
+            var means = [Double](repeating: 0, count: d)
+            for x in v { for c in 0..<d { means[c] += x[c] / n } }
+            let centred = v.map { x in (0..<d).map { x[$0] - means[$0] } }
+            let rms = (centred.reduce(0) { $0 + $1.reduce(0) { $0 + $1 * $1 } } / n).squareRoot()
+            guard rms > 1e-9 else { return nil }
+            return centred.map { $0.map { $0 / rms } }
+        }
+        func ncc(_ x: [[Double]], _ y: [[Double]]) -> Double {
+            guard let sx = standardised(x), let sy = standardised(y) else { return 0 }
+            var s = 0.0
+            for (p, q) in zip(sx, sy) { for c in p.indices { s += p[c] * q[c] } }
+            return s / Double(x.count)
+        }
+        guard let sa = standardised(a), let sb = standardised(b) else { return 0 }
+        let residual = zip(sa, sb).map { p, q in zip(p, q).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+        let keep = residual.indices.sorted { residual[$0] < residual[$1] }.prefix(max(8, Int(Double(a.count) * (1 - trimmed))))
+        return ncc(keep.map { a[$0] }, keep.map { b[$0] })
     }
 
     static func lumaNCC(_ a: [(Double, Double, Double)], _ b: [(Double, Double, Double)]) -> Double {
-        func luma(_ v: (Double, Double, Double)) -> Double { 0.299 * v.0 + 0.587 * v.1 + 0.114 * v.2 }
-        let la = a.map(luma), lb = b.map(luma)
-        let n = Double(la.count)
-        let ma = la.reduce(0, +) / n, mb = lb.reduce(0, +) / n
-        var sab = 0.0, saa = 0.0, sbb = 0.0
-        for (x, y) in zip(la, lb) { sab += (x - ma) * (y - mb); saa += (x - ma) * (x - ma); sbb += (y - mb) * (y - mb) }
-        return saa > 1e-9 && sbb > 1e-9 ? sab / (saa * sbb).squareRoot() : 0
+        func luma(_ v: (Double, Double, Double)) -> [Double] { [0.299 * v.0 + 0.587 * v.1 + 0.114 * v.2] }
+        return trimmedNCC(a.map(luma), b.map(luma))
     }
 }

@@ -53,3 +53,24 @@ import TestSupport
         return Raster(width: w, height: h, channels: 3, pixels: px)
     }
 }
+
+extension AppearanceTests {
+    /// An opaque sticker over part of the pack (the overlays) leaves the aligned colours high.
+    @Test(.enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)), arguments: packs)
+    func stickerOverPartOfThePackKeepsItsColours(pack: String) throws {
+        let ref = try TestImages.raster(pack).rgb()
+        var px = ref.pixels
+        let r = min(ref.width, ref.height) / 6, cx = ref.width / 3, cy = ref.height / 2
+        for y in (cy - r)..<(cy + r) {
+            for x in (cx - r)..<(cx + r) where (x - cx) * (x - cx) + (y - cy) * (y - cy) < r * r {
+                let i = (y * ref.width + x) * 3
+                (px[i], px[i + 1], px[i + 2]) = (40, 160, 255)
+            }
+        }
+        let photo = Raster(width: ref.width, height: ref.height, channels: 3, pixels: px)
+        let s = try #require(AlignedAppearance.score(photo: photo, transform: .identity, referenceWidth: ref.width,
+                                                     referenceHeight: ref.height,
+                                                     referenceCells: AlignedAppearance.referenceCells(ref)))
+        #expect(s.colour > 0.8, "sticker: \(s)")
+    }
+}

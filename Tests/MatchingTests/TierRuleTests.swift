@@ -17,10 +17,15 @@ import Testing
         #expect(v.tier == .suggest && v.level == .product)
     }
 
-    @Test func sixtyFourBitAgreementInAnotherOrientationIsDropped() throws {
+    @Test func sixtyFourBitSuggestionsNeedPHash() throws {
         let pair = try #require(Self.policy.assess([.pdq: 90, .phash: 9, .dhash: 10]))
-        #expect(Self.rule.verdict(hash: pair, transform: "flipx", local: nil) == nil)
-        #expect(Self.rule.verdict(hash: pair, transform: "orig", local: nil) != nil)
+        let phash = try #require(Self.policy.assess([.pdq: 90, .phash: 9, .dhash: 30]))
+        let dhash = try #require(Self.policy.assess([.pdq: 90, .phash: 20, .dhash: 3]))
+        #expect(Self.rule.verdict(hash: pair, transform: "flipx", local: nil) != nil)
+        #expect(Self.rule.verdict(hash: phash, transform: "flipx", local: nil) == nil)
+        #expect(Self.rule.verdict(hash: phash, transform: "orig", local: nil) != nil)
+        // dHash alone never suggests.
+        #expect(Self.rule.verdict(hash: dhash, transform: "orig", local: nil) == nil)
         // PDQ agreeing in that orientation keeps the suggestion.
         let pdq = try #require(Self.policy.assess([.pdq: 25]))
         #expect(Self.rule.verdict(hash: pdq, transform: "flipx", local: nil)?.tier == .suggest)
@@ -42,6 +47,9 @@ import Testing
         // A hash confirm stays a product confirm whatever local features say.
         let hash = try #require(Self.policy.assess([.pdq: 4, .phash: 2, .dhash: 1]))
         #expect(Self.rule.verdict(hash: hash, local: logo)?.tier == .confirm)
+        // ... unless the aligned colours contradict it: the same pack in another colourway.
+        let colourway = LocalEvidence(inliers: 600, score: 600, coverage: 1, appearance: -0.45)
+        #expect(Self.rule.verdict(hash: hash, local: colourway).map { [$0.tier.description, $0.level.description] } == ["suggest", "brand"])
         #expect(Self.rule.verdict(hash: nil, local: nil) == nil)
     }
 
