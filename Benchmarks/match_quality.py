@@ -31,7 +31,10 @@ product of the same brand is what brand level is for):
   same brand          another product of the same brand at product level (queries with at least one)
   false brand         another brand's object at any level (queries with at least one)
 
-Usage: match_quality.py --objtrace .build/release/objtrace [--work DIR] [--keep] [--no-append] [--split all]
+Usage: match_quality.py --objtrace .build/release/objtrace [--work DIR] [--no-append] [--dump FILE]
+       match_quality.py --objtrace .build/release/objtrace --speed [--baseline OTHER --baseline-label COMMIT]
+The second form times `match --local` per photo against 100 published objects (the 39 above plus 61 central
+crops of dev/photos), this binary and the baseline alternating, best of --reps.
 Appends rows to results/match-quality.tsv (with the commit id) unless --no-append; --dump FILE writes every
 query's matches as JSON lines for threshold analysis.
 """
@@ -45,6 +48,7 @@ import json
 import math
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -435,6 +439,66 @@ def print_table(rows: list[tuple], title: str):
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.2f} | {r[4]:.2f} | {r[5]} | {r[6]} | {r[7]} | {r[8]} | {r[9]} |")
 
 
+def speed(a, exe: str, work: Path) -> int:
+    """Matching time per photo against 100 published objects: `match --local` (decode, hashes, vote, RANSAC and
+    the tier rule) in one process over ~100 photos, best of --reps, this binary and --baseline alternating."""
+    objs = catalogue()
+    photos = [p for p in sorted((DATA / "dev" / "photos").glob("*")) if min(Image.open(p).size) >= 200]
+    random.Random(16).shuffle(photos)
+    crops = []
+    for i, p in enumerate(photos[:100 - len(objs)]):
+        im = Image.open(p).convert("RGB")
+        w, h = im.size
+        out = work / "speed" / f"crop_{i:03d}.jpg"
+        save(im.crop((w // 5, h // 5, w - w // 5, h - h // 5)), out, 90)
+        crops.append(out)
+    tools = [("objtrace", exe)] + ([("baseline", str(Path(a.baseline).resolve()))] if a.baseline else [])
+    envs = {}
+    for name, tool in tools:
+        # One store per binary: a store migrated by a newer binary is refused by an older one.
+        store = work / f"speed-{name}.sqlite"
+        envs[name] = dict(os.environ, OBJTRACE_STORE=str(store), OBJTRACE_ANALYST="bench")
+        if not store.exists():
+            extra = [Obj(len(objs) + i, c) for i, c in enumerate(crops)]
+            build_store(objs + extra, tool, envs[name])
+    qs = [q for q in make_queries(objs, work) if q.transform in ("inscene", "reshare", "screenshot")]
+    qs += [Query(p, "negative", "unrelated", None, "all") for p in photos[100 - len(objs):][:20]]
+    files = [str(q.path) for q in qs]
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(a.reps):
+        for name, tool in tools:
+            def cpu_now():
+                r = resource.getrusage(resource.RUSAGE_CHILDREN)
+                return r.ru_utime + r.ru_stime
+            t0 = time.perf_counter(); c0 = cpu_now()
+            subprocess.run([tool, "match", "--local", *files], env=envs[name], check=False, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            wall = time.perf_counter() - t0
+            cpu = cpu_now() - c0
+            t1 = time.perf_counter()
+            subprocess.run([tool, "match", "--local", files[0]], env=envs[name], check=False, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            single = time.perf_counter() - t1
+            b = best.get(name, (1e9, 1e9, 1e9))
+            best[name] = (min(b[0], 1000 * wall / len(files)), min(b[1], 1000 * cpu / len(files)), min(b[2], 1000 * single))
+    rows = []
+    for name, (wall, cpu, single) in best.items():
+        print(f"{name:9s} match --local, 100 objects: {wall:6.1f} ms/photo wall, {cpu:6.1f} ms/photo CPU "
+              f"({len(files)} photos, one process; best of {a.reps}); one-photo process {single:6.1f} ms")
+        label = commit_id() if name == "objtrace" else (a.baseline_label or "baseline")
+        rows += [(label, "speed", "ms_per_photo_wall", len(files), wall), (label, "speed", "ms_per_photo_cpu", len(files), cpu),
+                 (label, "speed", "one_photo_process_ms", 1, single)]
+    if not a.no_append:
+        out = HERE / "results" / "match-quality.tsv"
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        load = os.getloadavg()[0]
+        with out.open("a") as f:
+            for label, tier, metric, n, v in rows:
+                f.write(f"{stamp}\t{label}\tall\t{tier}\t{metric}\t{n}\t{v:.1f}\t\t\t\t\t\tload {load:.2f}\n")
+        print(f"appended rows to {out}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--objtrace", required=True)
@@ -442,6 +506,10 @@ def main() -> int:
     ap.add_argument("--no-append", action="store_true")
     ap.add_argument("--dump", help="write every query's matches as JSON lines")
     ap.add_argument("--only", help="comma-separated query tiers to run (hash,hard,instore,variant,negative)")
+    ap.add_argument("--speed", action="store_true", help="time match --local against 100 objects instead")
+    ap.add_argument("--baseline", help="with --speed: another objtrace binary timed alternately")
+    ap.add_argument("--baseline-label", help="with --baseline: the label (commit) its rows carry")
+    ap.add_argument("--reps", type=int, default=3)
     a = ap.parse_args()
     if not (DATA / "dev" / "products").is_dir():
         print(f"match-quality: skipped: {DATA} is absent (set OBJTRACE_SHARED_DATA)", file=sys.stderr)
@@ -449,6 +517,11 @@ def main() -> int:
     exe = str(Path(a.objtrace).resolve())
     work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="objtrace-quality-"))
     work.mkdir(parents=True, exist_ok=True)
+    if a.speed:
+        rc = speed(a, exe, work)
+        if not a.work:
+            shutil.rmtree(work, ignore_errors=True)
+        return rc
     store = work / "quality.sqlite"
     env = dict(os.environ, OBJTRACE_STORE=str(store), OBJTRACE_ANALYST="bench")
     objs = catalogue()

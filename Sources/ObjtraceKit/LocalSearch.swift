@@ -18,9 +18,8 @@ public struct LocalSearch: Sendable {
         public var object: ObjectCode
         public var cropID: Int64
         public var features: FeatureSet
-        /// The crop's colour cells for the aligned-appearance check (`AlignedAppearance.referenceCells`); empty
-        /// when the crop could not be read.
-        var cells: [(r: Double, g: Double, b: Double, used: Bool)] = []
+        /// SHA-256 of the stored crop image (for the aligned-appearance check).
+        var cropSHA256: String = ""
     }
 
     /// A verified local match.
@@ -48,6 +47,8 @@ public struct LocalSearch: Sendable {
     public var candidates = 5
     let extractor = FeatureExtractor()
     let matcher = LocalMatcher()
+    let blobs: BlobStore
+    let cells = CellCache()
 
     /// Extracts and serialises features of an upright raster.
     public static func features(_ raster: Raster) -> FeatureSet { FeatureExtractor().extract(raster) }
@@ -59,20 +60,18 @@ public struct LocalSearch: Sendable {
             let blob = try blobs.get(entry.blob.value)
             let features: FeatureSet
             guard let crop = try store.crops(of: entry.object).first(where: { $0.id == entry.crop }) else { continue }
-            let cropBytes = try blobs.get(crop.crop.sha256.value)
             if FeatureSet.isCurrent(blob) {
                 features = try FeatureSet(serialized: blob)
             } else {
                 // Written by an older extractor: recompute from the stored crop image (in memory; the store and
                 // its audit log are not touched by a read).
-                features = Self.features(try ImageDecoder.decode(cropBytes).upright())
+                features = Self.features(try ImageDecoder.decode(try blobs.get(crop.crop.sha256.value)).upright())
             }
-            // The appearance cells need only a small copy: JPEG crops are decoded at a reduced DCT scale.
-            let small = try ImageDecoder.decode(cropBytes, options: DecodeOptions(minShortSide: 4 * AlignedAppearance.grid))
             refs.append(Reference(object: entry.object, cropID: entry.crop, features: features,
-                                  cells: AlignedAppearance.referenceCells(small.upright())))
+                                  cropSHA256: crop.crop.sha256.value))
         }
         references = refs
+        self.blobs = blobs
     }
 
 
@@ -92,15 +91,43 @@ public struct LocalSearch: Sendable {
 
     /// Verified matches of an upright photo with their aligned-appearance scores, best first.
     public func search(_ raster: Raster) -> [Hit] {
-        let cells = Dictionary(references.map { ($0.cropID, $0) }, uniquingKeysWith: { a, _ in a })
-        return search(features: extractor.extract(raster)).map { hit in
+        search(features: extractor.extract(raster)).map { hit in
             var hit = hit
-            if let ref = cells[hit.cropID], !ref.cells.isEmpty {
-                hit.appearance = AlignedAppearance.score(
-                    photo: raster, transform: hit.match.transform, referenceWidth: ref.features.imageWidth,
-                    referenceHeight: ref.features.imageHeight, referenceCells: ref.cells)
+            if let ref = references.first(where: { $0.cropID == hit.cropID }) {
+                let cells = self.cells.cells(of: ref.cropID) {
+                    // A small copy is enough: JPEG crops are decoded at a reduced DCT scale. A crop that cannot be
+                    // read has no cells, so its matches cannot reach product level.
+                    guard let bytes = try? blobs.get(ref.cropSHA256),
+                          let small = try? ImageDecoder.decode(bytes, options: DecodeOptions(minShortSide: 4 * AlignedAppearance.grid))
+                    else { return [] }
+                    return AlignedAppearance.referenceCells(small.upright())
+                }
+                if !cells.isEmpty {
+                    hit.appearance = AlignedAppearance.score(
+                        photo: raster, transform: hit.match.transform, referenceWidth: ref.features.imageWidth,
+                        referenceHeight: ref.features.imageHeight, referenceCells: cells)
+                }
             }
             return hit
         }
+    }
+}
+
+/// The crops' appearance cells, computed on a crop's first verified match (most crops never match a given
+/// batch of photos, so loading all of them up front would cost every process a decode per published crop).
+final class CellCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byCrop: [Int64: [(r: Double, g: Double, b: Double, used: Bool)]] = [:]
+
+    /// The cells of one crop, made by `make` the first time.
+    func cells(of crop: Int64, _ make: () -> [(r: Double, g: Double, b: Double, used: Bool)]) -> [(r: Double, g: Double, b: Double, used: Bool)] {
+        lock.lock()
+        if let c = byCrop[crop] { lock.unlock(); return c }
+        lock.unlock()
+        let c = make()
+        lock.lock()
+        byCrop[crop] = c
+        lock.unlock()
+        return c
     }
 }

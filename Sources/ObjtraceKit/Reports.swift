@@ -73,8 +73,11 @@ public enum Reports {
         return out
     }
 
+    /// The tier, marked when the match is evidence for the brand only.
+    static func tierText(_ m: StoredMatch) -> String { m.level == "brand" ? "\(m.tier) (brand)" : m.tier }
+
     static func matchRow(_ m: StoredMatch) -> [String] {
-        [String(m.tipID.rawValue), m.tier, String(format: "%.3f", m.strength), unique(m.algos).joined(separator: ","),
+        [String(m.tipID.rawValue), tierText(m), String(format: "%.3f", m.strength), unique(m.algos).joined(separator: ","),
          m.distances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), m.transform]
     }
 
@@ -85,6 +88,7 @@ public enum Reports {
         if let o = m.object { line.add("object", o.value) }
         if let t = m.referenceTip { line.add("sameAsTip", Int(t.rawValue)) }
         line.add("tier", m.tier)
+        line.add("level", m.level)
         line.add("strength", score(m.strength))
         line.add("algos", unique(m.algos))
         var d = JSONLine()
@@ -140,7 +144,7 @@ public enum Reports {
         out.append("matches (\(matches.count)):")
         if !matches.isEmpty {
             out += TextTable.render(["OBJECT/TIP", "TIER", "STRENGTH", "ALGOS", "DISTANCES", "TRANSFORM"], matches.map { m in
-                [m.object.map { $0.value } ?? m.referenceTip.map { "tip \($0)" } ?? "-", m.tier, String(format: "%.3f", m.strength),
+                [m.object.map { $0.value } ?? m.referenceTip.map { "tip \($0)" } ?? "-", tierText(m), String(format: "%.3f", m.strength),
                  unique(m.algos).joined(separator: ","),
                  m.distances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), m.transform]
             }).map { "  " + $0 }

@@ -128,8 +128,6 @@ public final class TipIntake {
         for (photo, photoID) in zip(p.photos, result.photoIDs) {
             var rows: [StoredMatch]
             var matches: [ImageMatch] = []
-            // Objects matched at brand level only: evidence for the brand, not a sighting of the product.
-            var brandOnly: Set<ObjectCode> = []
             if result.repeatedPhotoIDs.contains(photoID) {
                 // The same bytes were sent before: the tip shares that photo's matches (reported under its own id).
                 if sharedRows == nil { sharedRows = try store.matches(tip: tip) }
@@ -143,11 +141,12 @@ public final class TipIntake {
                 // The one tier rule (`JudgedMatch.judge`): hash and local-feature evidence per object.
                 let judged = JudgedMatch.judge(hash: matches, local: suppressed ? [] : photo.localHits)
                 rows = judged.map { Self.row($0, photoID: photoID, tip: tip) }
-                brandOnly = Set(judged.filter { $0.verdict.level == .brand }.compactMap(\.object))
                 try store.recordMatches(rows, by: analyst)
             }
             for row in rows {
-                if let o = row.object, !brandOnly.contains(o) {
+                // A brand-level match is evidence for the brand, not a sighting of this product: it is recorded
+                // and shown, but gives the object no visual strength, no queue score and no candidate support.
+                if let o = row.object, row.level != "brand" {
                     best = max(best, row.strength + (row.tier == "confirm" ? 1 : 0))
                     strength[o] = max(strength[o] ?? 0, row.strength)
                     if row.tier == "confirm" { confirmed.insert(o) }
@@ -183,14 +182,14 @@ public final class TipIntake {
         return CaseService.TipReport(tipID: tip, outcome: result.outcome, photos: reports)
     }
 
-    /// The row recorded for one judged match. A brand-level match is recorded as a suggestion whose strength
-    /// the rule has already halved.
+    /// The row recorded for one judged match, with its level (a brand-level match is a suggestion whose
+    /// strength the rule has already halved).
     static func row(_ j: JudgedMatch, photoID: Int64, tip: TipID) -> StoredMatch {
         var distances = j.hash?.distances ?? [:]
         if let local = j.local { distances["local-inliers"] = local.match.inliers }
         return StoredMatch(tipPhotoID: photoID, tipID: tip, reference: j.reference, object: j.object,
                            referenceTip: j.referenceTip, algos: j.verdict.algorithms.map(\.rawValue), distances: distances,
                            transform: j.transform, tier: j.verdict.tier.description, strength: j.verdict.strength,
-                           region: j.local?.regionText)
+                           region: j.local?.regionText, level: j.verdict.level.description)
     }
 }

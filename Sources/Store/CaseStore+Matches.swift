@@ -24,11 +24,13 @@ public struct StoredMatch: Hashable, Sendable {
     public let strength: Double
     /// The matched region on the tip photo for local-feature matches: `x,y;x,y;…`.
     public let region: String?
+    /// `product`, or `brand` for evidence of the brand only (a shared logo or another product of the line).
+    public let level: String
 
     /// A match row.
     public init(tipPhotoID: Int64, tipID: TipID, reference: HashOwner, object: ObjectCode?, referenceTip: TipID?,
                 algos: [String], distances: [String: Int], transform: String, tier: String, strength: Double,
-                region: String? = nil) {
+                region: String? = nil, level: String = "product") {
         self.tipPhotoID = tipPhotoID
         self.tipID = tipID
         self.reference = reference
@@ -40,6 +42,7 @@ public struct StoredMatch: Hashable, Sendable {
         self.tier = tier
         self.strength = strength
         self.region = region
+        self.level = level
     }
 }
 
@@ -59,7 +62,7 @@ extension StoredMatch {
                   object: object, referenceTip: try r.optionalInt("ref_tip_id").map(TipID.init),
                   algos: try r.text("algos").split(separator: ",").map(String.init), distances: CaseStore.decode(try r.text("distances")),
                   transform: try r.text("transform"), tier: try r.text("tier"), strength: try r.double("strength"),
-                  region: try r.optionalText("region"))
+                  region: try r.optionalText("region"), level: try r.text("level"))
     }
 }
 
@@ -74,14 +77,15 @@ extension CaseStore {
                 try database.run(
                     """
                     INSERT INTO tip_matches (tip_photo_id, tip_id, ref_kind, ref_id, object_id, ref_tip_id, algos, distances,
-                                             transform, tier, strength, region)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                                             transform, tier, strength, region, level)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
                     ON CONFLICT (tip_photo_id, ref_kind, ref_id) DO UPDATE SET algos = excluded.algos,
                         distances = excluded.distances, transform = excluded.transform, tier = excluded.tier,
-                        strength = excluded.strength, region = excluded.region
+                        strength = excluded.strength, region = excluded.region, level = excluded.level
                     """,
                     [m.tipPhotoID, m.tipID.rawValue, m.reference.kind, m.reference.id, objectID, m.referenceTip?.rawValue,
-                     m.algos.joined(separator: ","), Self.encode(m.distances), m.transform, m.tier, m.strength, m.region])
+                     m.algos.joined(separator: ","), Self.encode(m.distances), m.transform, m.tier, m.strength, m.region,
+                     m.level])
             }
             try appendAudit(analyst: analyst.name, action: .matchRecord, subject: .tip(matches[0].tipID), details: [
                 "matches": .array(matches.map { m in
@@ -115,14 +119,15 @@ extension CaseStore {
             SELECT * FROM (
                 SELECT m.tip_photo_id AS tip_photo_id, m.tip_id AS tip_id, m.ref_kind AS ref_kind, m.ref_id AS ref_id,
                        o.code AS code, m.ref_tip_id AS ref_tip_id, m.algos AS algos, m.distances AS distances,
-                       m.transform AS transform, m.tier AS tier, m.strength AS strength, m.region AS region, m.id AS mid
+                       m.transform AS transform, m.tier AS tier, m.strength AS strength, m.region AS region, m.level AS level,
+                       m.id AS mid
                 FROM tip_matches m LEFT JOIN objects o ON o.id = m.object_id \(clause(direct))
                 UNION ALL
                 SELECT m.tip_photo_id, r.tip_id, m.ref_kind, m.ref_id, o.code, m.ref_tip_id, m.algos, m.distances, m.transform,
-                       m.tier, m.strength, m.region, m.id AS mid
+                       m.tier, m.strength, m.region, m.level, m.id AS mid
                 FROM tip_photo_repeats r JOIN tip_matches m ON m.tip_photo_id = r.photo_id LEFT JOIN objects o ON o.id = m.object_id
                 \(clause(repeated))
-            ) ORDER BY (tier = 'confirm') DESC, strength DESC, mid, tip_id
+            ) ORDER BY (level = 'product') DESC, (tier = 'confirm') DESC, strength DESC, mid, tip_id
             """, values
         ) { r throws(StoreError) in try StoredMatch(row: r) }
     }
