@@ -510,6 +510,7 @@ def main() -> int:
     ap.add_argument("--baseline", help="with --speed: another objtrace binary timed alternately")
     ap.add_argument("--baseline-label", help="with --baseline: the label (commit) its rows carry")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--label", help="the commit label of the rows (default: this checkout's commit)")
     a = ap.parse_args()
     if not (DATA / "dev" / "products").is_dir():
         print(f"match-quality: skipped: {DATA} is absent (set OBJTRACE_SHARED_DATA)", file=sys.stderr)
@@ -550,15 +551,16 @@ def main() -> int:
         out = HERE / "results" / "match-quality.tsv"
         new = not out.exists()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        label = a.label or commit_id()
         with out.open("a") as f:
             if new:
                 f.write("date\tcommit\tsplit\ttier\ttransform\tqueries\tconfirm_recall\tany_recall\tfalse_confirms\t"
                         "wrong_product\tsame_brand\tfalse_brand\tbrand_level\n")
             for split, rows in all_rows.items():
                 for r in rows:
-                    f.write(f"{stamp}\t{commit_id()}\t{split}\t" + "\t".join(
+                    f.write(f"{stamp}\t{label}\t{split}\t" + "\t".join(
                         f"{v:.3f}" if isinstance(v, float) else str(v) for v in r) + "\n")
-            f.write(f"{stamp}\t{commit_id()}\tall\ttiming\tms_per_query\t{len(qs)}\t{1000 * seconds / len(qs):.1f}\t\t\t\t\t\t\n")
+            f.write(f"{stamp}\t{label}\tall\ttiming\tms_per_query\t{len(qs)}\t{1000 * seconds / len(qs):.1f}\t\t\t\t\t\t\n")
         print(f"appended rows to {out}")
     if not a.work:
         shutil.rmtree(work, ignore_errors=True)

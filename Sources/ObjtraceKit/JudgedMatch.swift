@@ -49,7 +49,7 @@ public struct JudgedMatch: Sendable {
             if case .object(let code) = m.reference.subject, let i = hits.firstIndex(where: { $0.object == code }) {
                 local = hits.remove(at: i)
             }
-            if let v = rule.verdict(hash: m.assessment, transform: m.transform, local: local?.evidence) {
+            if let v = rule.verdict(hash: m.assessment, local: local?.evidence) {
                 out.append(JudgedMatch(hash: m, local: local, verdict: v))
             }
         }

@@ -20,15 +20,14 @@ import Testing
     @Test func sixtyFourBitSuggestionsNeedPHash() throws {
         let pair = try #require(Self.policy.assess([.pdq: 90, .phash: 9, .dhash: 10]))
         let phash = try #require(Self.policy.assess([.pdq: 90, .phash: 9, .dhash: 30]))
-        let dhash = try #require(Self.policy.assess([.pdq: 90, .phash: 20, .dhash: 3]))
-        #expect(Self.rule.verdict(hash: pair, transform: "flipx", local: nil) != nil)
-        #expect(Self.rule.verdict(hash: phash, transform: "flipx", local: nil) == nil)
-        #expect(Self.rule.verdict(hash: phash, transform: "orig", local: nil) != nil)
-        // dHash alone never suggests.
-        #expect(Self.rule.verdict(hash: dhash, transform: "orig", local: nil) == nil)
-        // PDQ agreeing in that orientation keeps the suggestion.
+        let dhash = try #require(Self.policy.assess([.pdq: 90, .phash: 20, .dhash: 8]))
+        #expect(Self.rule.verdict(hash: pair, local: nil) != nil)
+        #expect(Self.rule.verdict(hash: phash, local: nil) != nil)
+        // dHash alone suggests only when very close.
+        #expect(Self.rule.verdict(hash: dhash, local: nil) == nil)
+        #expect(Self.rule.verdict(hash: Self.policy.assess([.pdq: 90, .phash: 20, .dhash: 4]), local: nil) != nil)
         let pdq = try #require(Self.policy.assess([.pdq: 25]))
-        #expect(Self.rule.verdict(hash: pdq, transform: "flipx", local: nil)?.tier == .suggest)
+        #expect(Self.rule.verdict(hash: pdq, local: nil)?.tier == .suggest)
     }
 
     @Test func localEvidenceCoveringTheObjectWithItsColoursConfirms() throws {
