@@ -77,7 +77,7 @@ public struct TierRule: Hashable, Sendable, Codable {
     /// Aligned colour correlation below which a hash confirm is contradicted (another colourway of the pack).
     public var colourContradiction: Double
     /// Least strength (`MatchPolicy.assess`) of a suggestion by dHash alone.
-    public var dHashAloneStrength: Double = 0.6
+    public var dHashAloneStrength: Double = 0.65
 
     /// Creates a rule.
     public init(productCoverage: Double = TierRule.default.productCoverage,
