@@ -138,9 +138,10 @@ public enum Calibration {
 
 /// How strongly a pair matches under a policy.
 public enum MatchTier: Int, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-    /// One algorithm family agrees within its threshold.
+    /// Some evidence agrees (one hash family, pHash with dHash, or a brand-level local match).
     case suggest = 1
-    /// Two or more independent algorithm families agree within their thresholds.
+    /// The same product: PDQ and a second family agree, or local features cover the object and its aligned
+    /// appearance matches (`TierRule`).
     case confirm = 2
 
     /// Orders suggest before confirm.
@@ -189,7 +190,10 @@ public struct MatchPolicy: Hashable, Sendable, Codable {
 
     /// Judges one pair from its distances per algorithm (algorithms without a threshold are ignored).
     ///
-    /// Tier: `confirm` when agreeing algorithms span at least two families, `suggest` for one, nil for none.
+    /// Tier: `confirm` when PDQ agrees and the agreeing algorithms span at least two families, `suggest` when
+    /// anything agrees otherwise, nil for nothing. pHash and dHash both threshold the low frequencies of the
+    /// same luma: on look-alike packs of one brand they agree together while PDQ does not (issue 16), so
+    /// their agreement alone suggests and never confirms.
     /// Strength: per agreeing algorithm s = 1 − d / (t + 1) (1 at distance 0, near 0 at the threshold); per
     /// family the best s; combined as 1 − Π(1 − s_family), so independent agreement raises it.
     /// - Complexity: O(a) for a algorithms.
@@ -205,6 +209,7 @@ public struct MatchPolicy: Hashable, Sendable, Codable {
         guard !agreeing.isEmpty else { return nil }
         let strength = 1 - bestByFamily.values.reduce(1.0) { $0 * (1 - $1) }
         return MatchAssessment(
-            tier: bestByFamily.count >= 2 ? .confirm : .suggest, agreeing: agreeing.sorted(), strength: strength)
+            tier: bestByFamily.count >= 2 && bestByFamily[HashAlgorithm.pdq.family] != nil ? .confirm : .suggest,
+            agreeing: agreeing.sorted(), strength: strength)
     }
 }

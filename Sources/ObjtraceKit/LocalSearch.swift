@@ -3,6 +3,7 @@ import Foundation
 public import ImageCore
 import ImageDecoding
 public import LocalFeatures
+public import Matching
 public import Store
 
 /// Local-feature matching of photos against the catalogue crops: finds an object that is only part of a
@@ -17,6 +18,8 @@ public struct LocalSearch: Sendable {
         public var object: ObjectCode
         public var cropID: Int64
         public var features: FeatureSet
+        /// SHA-256 of the stored crop image (for the aligned-appearance check).
+        var cropSHA256: String = ""
     }
 
     /// A verified local match.
@@ -24,6 +27,13 @@ public struct LocalSearch: Sendable {
         public var object: ObjectCode
         public var cropID: Int64
         public var match: LocalMatch
+        /// The photo region warped into the crop's frame compared with the crop (nil when not measurable).
+        public var appearance: AppearanceScore?
+
+        /// The evidence the tier rule judges.
+        public var evidence: LocalEvidence {
+            LocalEvidence(inliers: match.inliers, score: match.score, coverage: match.coverage, appearance: appearance?.colour)
+        }
 
         /// The matched region on the query photo as `x,y;x,y;…` (pixels of the upright photo).
         public var regionText: String {
@@ -37,6 +47,8 @@ public struct LocalSearch: Sendable {
     public var candidates = 5
     let extractor = FeatureExtractor()
     let matcher = LocalMatcher()
+    let blobs: BlobStore
+    let cells = CellCache()
 
     /// Extracts and serialises features of an upright raster.
     public static func features(_ raster: Raster) -> FeatureSet { FeatureExtractor().extract(raster) }
@@ -47,24 +59,21 @@ public struct LocalSearch: Sendable {
         for entry in try store.localFeatures(objectStates: [.published, .identified]) {
             let blob = try blobs.get(entry.blob.value)
             let features: FeatureSet
+            guard let crop = try store.crops(of: entry.object).first(where: { $0.id == entry.crop }) else { continue }
             if FeatureSet.isCurrent(blob) {
                 features = try FeatureSet(serialized: blob)
             } else {
                 // Written by an older extractor: recompute from the stored crop image (in memory; the store and
                 // its audit log are not touched by a read).
-                guard let crop = try store.crops(of: entry.object).first(where: { $0.id == entry.crop }) else { continue }
-                let image = try ImageDecoder.decode(try blobs.get(crop.crop.sha256.value))
-                features = Self.features(image.upright())
+                features = Self.features(try ImageDecoder.decode(try blobs.get(crop.crop.sha256.value)).upright())
             }
-            refs.append(Reference(object: entry.object, cropID: entry.crop, features: features))
+            refs.append(Reference(object: entry.object, cropID: entry.crop, features: features,
+                                  cropSHA256: crop.crop.sha256.value))
         }
         references = refs
+        self.blobs = blobs
     }
 
-    /// Verified matches of an upright photo, best first.
-    public func search(_ raster: Raster) -> [Hit] {
-        search(features: extractor.extract(raster))
-    }
 
     /// Verified matches of a photo's features, best first.
     public func search(features query: FeatureSet) -> [Hit] {
@@ -78,5 +87,47 @@ public struct LocalSearch: Sendable {
             }
         }
         return hits.sorted { $0.match.score > $1.match.score }
+    }
+
+    /// Verified matches of an upright photo with their aligned-appearance scores, best first.
+    public func search(_ raster: Raster) -> [Hit] {
+        search(features: extractor.extract(raster)).map { hit in
+            var hit = hit
+            if let ref = references.first(where: { $0.cropID == hit.cropID }) {
+                let cells = self.cells.cells(of: ref.cropID) {
+                    // A small copy is enough: JPEG crops are decoded at a reduced DCT scale. A crop that cannot be
+                    // read has no cells, so its matches cannot reach product level.
+                    guard let bytes = try? blobs.get(ref.cropSHA256),
+                          let small = try? ImageDecoder.decode(bytes, options: DecodeOptions(minShortSide: 4 * AlignedAppearance.grid))
+                    else { return [] }
+                    return AlignedAppearance.referenceCells(small.upright())
+                }
+                if !cells.isEmpty {
+                    hit.appearance = AlignedAppearance.score(
+                        photo: raster, transform: hit.match.transform, referenceWidth: ref.features.imageWidth,
+                        referenceHeight: ref.features.imageHeight, referenceCells: cells)
+                }
+            }
+            return hit
+        }
+    }
+}
+
+/// The crops' appearance cells, computed on a crop's first verified match (most crops never match a given
+/// batch of photos, so loading all of them up front would cost every process a decode per published crop).
+final class CellCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byCrop: [Int64: [(r: Double, g: Double, b: Double, used: Bool)]] = [:]
+
+    /// The cells of one crop, made by `make` the first time.
+    func cells(of crop: Int64, _ make: () -> [(r: Double, g: Double, b: Double, used: Bool)]) -> [(r: Double, g: Double, b: Double, used: Bool)] {
+        lock.lock()
+        if let c = byCrop[crop] { lock.unlock(); return c }
+        lock.unlock()
+        let c = make()
+        lock.lock()
+        byCrop[crop] = c
+        lock.unlock()
+        return c
     }
 }

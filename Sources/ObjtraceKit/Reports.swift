@@ -76,8 +76,11 @@ public enum Reports {
         return out
     }
 
+    /// The tier, marked when the match is evidence for the brand only.
+    static func tierText(_ m: StoredMatch) -> String { m.level == .brand ? "\(m.tier) (brand)" : m.tier.description }
+
     static func matchRow(_ m: StoredMatch) -> [String] {
-        [String(m.tipID.rawValue), m.tier.description, String(format: "%.3f", m.strength), algoNames(m.algos).joined(separator: ","),
+        [String(m.tipID.rawValue), tierText(m), String(format: "%.3f", m.strength), algoNames(m.algos).joined(separator: ","),
          m.distances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), m.transform]
     }
 
@@ -88,6 +91,7 @@ public enum Reports {
         if let o = m.object { line.add("object", o.value) }
         if let t = m.referenceTip { line.add("sameAsTip", Int(t.rawValue)) }
         line.add("tier", m.tier.description)
+        line.add("level", m.level.rawValue)
         line.add("strength", score(m.strength))
         line.add("algos", algoNames(m.algos))
         var d = JSONLine()
@@ -143,7 +147,7 @@ public enum Reports {
         out.append("matches (\(matches.count)):")
         if !matches.isEmpty {
             out += TextTable.render(["OBJECT/TIP", "TIER", "STRENGTH", "ALGOS", "DISTANCES", "TRANSFORM"], matches.map { m in
-                [m.object.map { $0.value } ?? m.referenceTip.map { "tip \($0)" } ?? "-", m.tier.description,
+                [m.object.map { $0.value } ?? m.referenceTip.map { "tip \($0)" } ?? "-", tierText(m),
                  String(format: "%.3f", m.strength), algoNames(m.algos).joined(separator: ","),
                  m.distances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), m.transform]
             }).map { "  " + $0 }

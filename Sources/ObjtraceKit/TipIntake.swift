@@ -192,18 +192,15 @@ public final class TipIntake {
                 // not recorded and do not raise the tip in the queue. A watch-list hit is only flagged.
                 let suppressed = photo.banks[.allowList] != nil
                 matches = suppressed ? [] : engine.match(photo.hashes) { $0.subject == .tip(tip) }
-                rows = matches.map { m in
-                    StoredMatch(tipPhotoID: photoID, tipID: tip, reference: m.reference.owner,
-                                object: { if case .object(let c) = m.reference.subject { return c } else { return nil } }(),
-                                referenceTip: { if case .tip(let t) = m.reference.subject { return t } else { return nil } }(),
-                                algos: m.assessment.agreeing, distances: m.distances, transform: m.transform,
-                                tier: m.assessment.tier, strength: m.assessment.strength)
-                }
-                if !suppressed { rows = Self.mergeLocal(rows, hits: photo.localHits, photoID: photoID, tip: tip) }
+                // The one tier rule (`JudgedMatch.judge`): hash and local-feature evidence per object.
+                let judged = JudgedMatch.judge(hash: matches, local: suppressed ? [] : photo.localHits)
+                rows = judged.map { Self.row($0, photoID: photoID, tip: tip) }
                 try store.recordMatches(rows, by: analyst)
             }
             for row in rows {
-                if let o = row.object {
+                // A brand-level match is evidence for the brand, not a sighting of this product: it is recorded
+                // and shown, but gives the object no visual strength, no queue score and no candidate support.
+                if let o = row.object, row.level != .brand {
                     best = max(best, row.strength + (row.tier == .confirm ? 1 : 0))
                     strength[o] = max(strength[o] ?? 0, row.strength)
                     if row.tier == .confirm { confirmed.insert(o) }
@@ -239,26 +236,14 @@ public final class TipIntake {
         return CaseService.TipReport(tipID: tip, outcome: result.outcome, photos: reports)
     }
 
-    /// Adds local-feature evidence: a verified local match confirms a suggest-tier hash match of the same
-    /// object, or stands alone as a suggest-tier match with the matched region.
-    static func mergeLocal(_ rows: [StoredMatch], hits: [LocalSearch.Hit], photoID: Int64, tip: TipID) -> [StoredMatch] {
-        var rows = rows
-        for hit in hits {
-            let strength = min(1, hit.match.score / 40)
-            if let i = rows.firstIndex(where: { $0.object == hit.object }) {
-                let r = rows[i]
-                var distances = r.distances
-                distances["local-inliers"] = hit.match.inliers
-                rows[i] = StoredMatch(tipPhotoID: r.tipPhotoID, tipID: r.tipID, reference: r.reference, object: r.object,
-                                      referenceTip: nil, algos: r.algos + [.local], distances: distances, transform: r.transform,
-                                      tier: .confirm, strength: max(r.strength, strength), region: hit.regionText)
-            } else {
-                rows.append(StoredMatch(tipPhotoID: photoID, tipID: tip, reference: .objectCrop(hit.cropID), object: hit.object,
-                                        referenceTip: nil, algos: [.local], distances: ["local-inliers": hit.match.inliers],
-                                        transform: hit.match.mirrored ? "mirrored" : "orig", tier: .suggest, strength: strength,
-                                        region: hit.regionText))
-            }
-        }
-        return rows
+    /// The row recorded for one judged match, with its level (a brand-level match is a suggestion whose
+    /// strength the rule has already halved).
+    static func row(_ j: JudgedMatch, photoID: Int64, tip: TipID) -> StoredMatch {
+        var distances = j.hash?.distances ?? [:]
+        if let local = j.local { distances["local-inliers"] = local.match.inliers }
+        return StoredMatch(tipPhotoID: photoID, tipID: tip, reference: j.reference, object: j.object,
+                           referenceTip: j.referenceTip, algos: j.verdict.algorithms, distances: distances,
+                           transform: j.transform, tier: j.verdict.tier, strength: j.verdict.strength,
+                           region: j.local?.regionText, level: j.verdict.level)
     }
 }

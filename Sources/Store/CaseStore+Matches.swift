@@ -25,11 +25,13 @@ public struct StoredMatch: Hashable, Sendable {
     public let strength: Double
     /// The matched region on the tip photo for local-feature matches: `x,y;x,y;…`.
     public let region: String?
+    /// `product`, or `brand` for evidence of the brand only (a shared logo or another product of the line).
+    public let level: MatchLevel
 
     /// A match row.
     public init(tipPhotoID: Int64, tipID: TipID, reference: HashOwner, object: ObjectCode?, referenceTip: TipID?,
                 algos: [HashAlgorithm], distances: [String: Int], transform: String, tier: MatchTier, strength: Double,
-                region: String? = nil) {
+                region: String? = nil, level: MatchLevel = .product) {
         self.tipPhotoID = tipPhotoID
         self.tipID = tipID
         self.reference = reference
@@ -41,6 +43,7 @@ public struct StoredMatch: Hashable, Sendable {
         self.tier = tier
         self.strength = strength
         self.region = region
+        self.level = level
     }
 }
 
@@ -57,12 +60,14 @@ extension StoredMatch {
         }
         let tierName = try r.text("tier")
         guard let tier = MatchTier(stored: tierName) else { throw StoreError.integrity("match of unknown tier \(tierName)") }
+        let levelName = try r.text("level")
+        guard let level = MatchLevel(rawValue: levelName) else { throw StoreError.integrity("match of unknown level \(levelName)") }
         self.init(tipPhotoID: try r.int("tip_photo_id"), tipID: TipID(try r.int("tip_id")),
                   reference: owner == .objectCrop ? .objectCrop(refID) : .tipPhoto(refID),
                   object: object, referenceTip: try r.optionalInt("ref_tip_id").map(TipID.init),
                   algos: try r.text("algos").split(separator: ",").map { HashAlgorithm(rawValue: String($0)) }, distances: CaseStore.decode(try r.text("distances")),
                   transform: try r.text("transform"), tier: tier, strength: try r.double("strength"),
-                  region: try r.optionalText("region"))
+                  region: try r.optionalText("region"), level: level)
     }
 }
 
@@ -88,15 +93,15 @@ extension CaseStore {
                 try database.run(
                     """
                     INSERT INTO tip_matches (tip_photo_id, tip_id, ref_kind, ref_id, object_id, ref_tip_id, algos, distances,
-                                             transform, tier, strength, region)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                                             transform, tier, strength, region, level)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
                     ON CONFLICT (tip_photo_id, ref_kind, ref_id) DO UPDATE SET algos = excluded.algos,
                         distances = excluded.distances, transform = excluded.transform, tier = excluded.tier,
-                        strength = excluded.strength, region = excluded.region
+                        strength = excluded.strength, region = excluded.region, level = excluded.level
                     """,
                     [m.tipPhotoID, m.tipID.rawValue, m.reference.kind, m.reference.id, objectID, m.referenceTip?.rawValue,
                      m.algos.map(\.rawValue).joined(separator: ","), Self.encode(m.distances), m.transform, m.tier.description,
-                     m.strength, m.region])
+                     m.strength, m.region, m.level.rawValue])
             }
             try appendAudit(analyst: analyst.name, action: .matchRecord, subject: .tip(matches[0].tipID), details: [
                 "matches": .array(matches.map { m in
@@ -130,14 +135,15 @@ extension CaseStore {
             SELECT * FROM (
                 SELECT m.tip_photo_id AS tip_photo_id, m.tip_id AS tip_id, m.ref_kind AS ref_kind, m.ref_id AS ref_id,
                        o.code AS code, m.ref_tip_id AS ref_tip_id, m.algos AS algos, m.distances AS distances,
-                       m.transform AS transform, m.tier AS tier, m.strength AS strength, m.region AS region, m.id AS mid
+                       m.transform AS transform, m.tier AS tier, m.strength AS strength, m.region AS region, m.level AS level,
+                       m.id AS mid
                 FROM tip_matches m LEFT JOIN objects o ON o.id = m.object_id \(clause(direct))
                 UNION ALL
                 SELECT m.tip_photo_id, r.tip_id, m.ref_kind, m.ref_id, o.code, m.ref_tip_id, m.algos, m.distances, m.transform,
-                       m.tier, m.strength, m.region, m.id AS mid
+                       m.tier, m.strength, m.region, m.level, m.id AS mid
                 FROM tip_photo_repeats r JOIN tip_matches m ON m.tip_photo_id = r.photo_id LEFT JOIN objects o ON o.id = m.object_id
                 \(clause(repeated))
-            ) ORDER BY (tier = 'confirm') DESC, strength DESC, mid, tip_id
+            ) ORDER BY (level = 'product') DESC, (tier = 'confirm') DESC, strength DESC, mid, tip_id
             """, values
         ) { r throws(StoreError) in try StoredMatch(row: r) }
     }

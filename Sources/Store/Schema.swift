@@ -14,9 +14,16 @@ enum Schema {
                   sql: v2),
         Migration(version: 3, name: "audit covers case rows; no INSERT OR REPLACE over audit rows or reviews",
                   sql: v2AuditIntegrity),
+        Migration(version: 4, name: "match level: product or brand (issue 16)", sql: v4MatchLevel),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
+
+    /// Whether a recorded match is evidence for the product or only for its brand (a shared logo or product
+    /// line); rows recorded before it are product level, as they were reported.
+    static let v4MatchLevel = """
+        ALTER TABLE tip_matches ADD COLUMN level TEXT NOT NULL DEFAULT 'product' CHECK (level IN ('product','brand'));
+        """
 
     private static let objectStates = "'draft','approved','published','identified','eliminated-ubiquitous','withdrawn','archived'"
     private static let tipStates = "'received','triaged','relevant','duplicate','spam','needs-info','linked','referred','closed'"

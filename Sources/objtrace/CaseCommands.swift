@@ -361,14 +361,10 @@ enum TipOutput {
             let flags = [p.hadGPS ? "had GPS" : nil, p.hadDeviceSerial ? "had device serial" : nil].compactMap { $0 }
             out.append("  \(p.path)  original \(p.originalSHA256.prefix(16))…\(flags.isEmpty ? "" : "  (" + flags.joined(separator: ", ") + ", removed)")")
             if !p.bankHits.isEmpty { out.append("    on bank(s) \(p.bankHits.joined(separator: ", ")): not auto-matched") }
-            for m in p.matches {
-                let what: String
-                switch m.reference.subject {
-                case .object(let code): what = "object \(code)"
-                case .tip(let id): what = "tip \(id)"
-                default: what = "?"
-                }
-                out.append("    \(m.assessment.tier.description) \(what)  \(m.assessment.agreeing.map(\.rawValue).joined(separator: "+"))  strength \(String(format: "%.3f", m.assessment.strength))")
+            // The matches as recorded (the one tier rule), not the bare hash verdicts.
+            for m in p.recorded {
+                let what = m.object.map { "object \($0)" } ?? m.referenceTip.map { "tip \($0)" } ?? "?"
+                out.append("    \(m.tier) \(what)  \(m.algos.joined(separator: "+"))  strength \(String(format: "%.3f", m.strength))")
             }
         }
         return out

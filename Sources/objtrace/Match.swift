@@ -6,29 +6,31 @@ import Matching
 import ObjtraceKit
 import Store
 
-/// JSON for one match in `match` and `tip submit` output.
+/// JSON for one match in `match` and `tip submit` output: the hash and local-feature evidence and the tier
+/// rule's verdict (`JudgedMatch`, the rule tip intake records).
 enum MatchOutput {
-    /// One hash match; `local` is a verified local-feature match of the same object, which makes it confirm-tier
-    /// (the rule tip intake records: `TipIntake.mergeLocal`).
-    static func json(_ m: ImageMatch, local: LocalSearch.Hit? = nil) -> JSONLine {
+    static func json(_ j: JudgedMatch) -> JSONLine {
         var line = JSONLine()
-        switch m.reference.subject {
-        case .object(let code): line.add("object", code.value)
-        case .tip(let id): line.add("tip", Int(id.rawValue))
-        default: break
+        if let o = j.object { line.add("object", o.value) } else if let t = j.referenceTip { line.add("tip", Int(t.rawValue)) }
+        line.add("algo", j.verdict.algorithms.map(\.rawValue).joined(separator: "+"))
+        if let m = j.hash {
+            var d = JSONLine()
+            for (k, v) in m.distances.sorted(by: { $0.key < $1.key }) { d.add(k, v) }
+            line.add("distance", m.distances[m.assessment.agreeing.first?.rawValue ?? "pdq"] ?? -1)
+            line.add("distances", d)
         }
-        line.add("algo", (m.assessment.agreeing.map(\.rawValue) + (local == nil ? [] : ["local"])).joined(separator: "+"))
-        var d = JSONLine()
-        for (k, v) in m.distances.sorted(by: { $0.key < $1.key }) { d.add(k, v) }
-        line.add("distance", m.distances[m.assessment.agreeing.first?.rawValue ?? "pdq"] ?? -1)
-        line.add("distances", d)
-        line.add("transform", m.transform)
-        if let local {
+        line.add("transform", j.transform)
+        if let local = j.local {
             line.add("inliers", local.match.inliers)
+            line.add("score", (local.match.score * 10).rounded() / 10)
+            line.add("coverage", (local.match.coverage * 1000).rounded() / 1000)
+            if let a = local.appearance { line.add("appearance", (a.colour * 1000).rounded() / 1000) }
+            line.add("mirrored", local.match.mirrored)
             line.add("region", local.regionText)
         }
-        line.add("tier", local == nil ? m.assessment.tier.description : "confirm")
-        line.add("strength", (max(m.assessment.strength, local.map { min(1, $0.match.score / 40) } ?? 0) * 1000).rounded() / 1000)
+        line.add("tier", j.verdict.tier.description)
+        line.add("level", j.verdict.level.description)
+        line.add("strength", (j.verdict.strength * 1000).rounded() / 1000)
         return line
     }
 }
@@ -81,28 +83,9 @@ struct Match: ParsableCommand {
                 }
                 let image = try IngestedImage.prepare(bytes, stripMetadata: false)
                 let matches = engine.match(image.hashes).filter { $0.reference.owner.kind == "object_crop" }
-                // The tier rule of tip intake: a verified local match confirms the first hash match of the
-                // same object, or stands alone as a suggestion.
-                var hits = localSearch?.search(image.upright) ?? []
-                var out: [JSONLine] = []
-                for m in matches {
-                    let i = hits.firstIndex { hit in
-                        if case .object(let code) = m.reference.subject { return hit.object == code }
-                        return false
-                    }
-                    out.append(MatchOutput.json(m, local: i.map { hits.remove(at: $0) }))
-                }
-                for hit in hits {
-                    var m = JSONLine()
-                    m.add("object", hit.object.value)
-                    m.add("algo", "local")
-                    m.add("inliers", hit.match.inliers)
-                    m.add("score", (hit.match.score * 10).rounded() / 10)
-                    m.add("mirrored", hit.match.mirrored)
-                    m.add("region", hit.regionText)
-                    m.add("tier", "suggest")
-                    out.append(m)
-                }
+                // The one tier rule tip intake records (`JudgedMatch.judge`).
+                let judged = JudgedMatch.judge(hash: matches, local: localSearch?.search(image.upright) ?? [])
+                let out = judged.map(MatchOutput.json)
                 line.add("matches", out)
                 ok = true
             } catch {

@@ -105,13 +105,15 @@ struct MatchingBarTests {
         for n in 0..<tipCount {
             let target = n % uprights.count
             let tip = try reshare(uprights[target], crop: 0.06, scale: 0.4...0.9, quality: 50...95)
-            guard let best = engine.match(tip.hashes).first else { missed += 1; continue }
-            if best.reference.subject != .other(String(target)) {
+            // The tier rule on hash evidence alone (what tip intake records when local features find nothing).
+            guard let best = JudgedMatch.judge(hash: engine.match(tip.hashes), local: []).first, let hash = best.hash
+            else { missed += 1; continue }
+            if hash.reference.subject != .other(String(target)) {
                 wrong += 1
-                if best.assessment.tier == .confirm { wrongConfirm += 1 }
+                if best.verdict.tier == .confirm { wrongConfirm += 1 }
                 continue
             }
-            if best.assessment.tier == .confirm { confirm += 1 } else { suggest += 1 }
+            if best.verdict.tier == .confirm { confirm += 1 } else { suggest += 1 }
         }
 
         // Unrelated: every dev photo and every product outside the catalogue's groups, as re-shared copies.
@@ -127,8 +129,8 @@ struct MatchingBarTests {
         for n in 0..<unrelatedCount {
             let (name, source) = sources[n % sources.count]
             let photo = try reshare(source, crop: 0.2, scale: 0.3...1.0, quality: 40...95)
-            for m in engine.match(photo.hashes) {
-                if m.assessment.tier == .confirm { falseConfirm.append("\(name) ~ \(m.reference.subject)") } else { falseSuggest += 1 }
+            for m in JudgedMatch.judge(hash: engine.match(photo.hashes), local: []) {
+                if m.verdict.tier == .confirm { falseConfirm.append("\(name) ~ \(String(describing: m.hash?.reference.subject))") } else { falseSuggest += 1 }
             }
         }
         let recall = Double(confirm + suggest) / Double(tipCount)
@@ -136,7 +138,10 @@ struct MatchingBarTests {
         #expect(falseConfirm.isEmpty, "false confirm-tier matches: \(falseConfirm)")
         #expect(wrongConfirm == 0)
         #expect(wrong <= tipCount / 50)
-        #expect(recall >= 0.9)
+        // Hash evidence alone (issue 16): dHash alone at distance 5–12 no longer suggests (on the dev products it
+        // named another product 9 times in 10), so some of these small re-shares are found only by local
+        // features, which this test leaves out; `Benchmarks/match_quality.py` measures the whole rule.
+        #expect(recall >= 0.8)
     }
 }
 

@@ -4,13 +4,13 @@ import Testing
 
 /// Tampering as an attacker with write access to the file would do it: drop the triggers, then edit.
 @Suite struct AuditChainTests {
-    /// A store with 10 audit rows (three migrations + 7 operations).
+    /// A store with 11 audit rows (four migrations + 7 operations).
     func populated() throws -> TempStore {
         let t = try TempStore()
         try t.published("TAO-2026-014")  // add, crop, approve, approve, publish = 5
         try t.tip("one")
         try t.tip("two")
-        #expect(try t.store.verifyAudit() == .ok(count: 10))
+        #expect(try t.store.verifyAudit() == .ok(count: 11))
         try t.db.execute("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
         return t
     }
@@ -24,17 +24,17 @@ import Testing
     }
 
     @Test(arguments: [
-        "UPDATE audit_log SET analyst = 'mallory' WHERE seq = 6",
-        "UPDATE audit_log SET details = replace(details, 'alice', 'bob') WHERE seq = 6",
-        "UPDATE audit_log SET time_ms = time_ms + 1 WHERE seq = 6",
-        "UPDATE audit_log SET action = 'object.publish' WHERE seq = 6",
+        "UPDATE audit_log SET analyst = 'mallory' WHERE seq = 7",
+        "UPDATE audit_log SET details = replace(details, 'alice', 'bob') WHERE seq = 7",
+        "UPDATE audit_log SET time_ms = time_ms + 1 WHERE seq = 7",
+        "UPDATE audit_log SET action = 'object.publish' WHERE seq = 7",
     ])
     func editedRowIsNamed(sql: String) throws {
         let t = try populated()
         try t.db.run(sql)
         let b = try broken(t)
-        #expect(b.seq == 6 && b.problem == .edited)
-        #expect(b.description.hasPrefix("audit row 6: edited"))
+        #expect(b.seq == 7 && b.problem == .edited)
+        #expect(b.description.hasPrefix("audit row 7: edited"))
     }
 
     @Test func deletedRowIsNamed() throws {
@@ -73,23 +73,23 @@ import Testing
     @Test func truncationIsCaughtWithAnAnchor() throws {
         let t = try populated()
         let anchor = try #require(try t.store.auditHead())
-        #expect(anchor.seq == 10)
-        #expect(try t.store.verifyAudit(anchor: anchor) == .ok(count: 10))
-        try t.db.run("DELETE FROM audit_log WHERE seq >= 8")
+        #expect(anchor.seq == 11)
+        #expect(try t.store.verifyAudit(anchor: anchor) == .ok(count: 11))
+        try t.db.run("DELETE FROM audit_log WHERE seq >= 9")
         // The chain alone cannot see a cut end; the tips those rows recorded now have no audit entry.
         #expect(try broken(t).problem == .rowUnrecorded)
         let b = try broken(t, anchor: anchor)
-        #expect(b.seq == 10 && b.problem == .truncated)
+        #expect(b.seq == 11 && b.problem == .truncated)
     }
 
     @Test func everyRowEditIsCaught() throws {
         let t = try populated()
-        for seq in 1...10 {
+        for seq in 1...11 {
             try t.db.run("UPDATE audit_log SET subject = subject || ' ' WHERE seq = ?", [seq])
             let b = try broken(t)
             #expect(b.seq == Int64(seq) && b.problem == .edited)
             try t.db.run("UPDATE audit_log SET subject = rtrim(subject, ' ') WHERE seq = ?", [seq])
-            #expect(try t.store.verifyAudit() == .ok(count: 10))
+            #expect(try t.store.verifyAudit() == .ok(count: 11))
         }
     }
 
@@ -112,9 +112,9 @@ import Testing
             try t.db.run("UPDATE audit_log SET analyst = ?, prev_hash = ?, hash = ? WHERE seq = ?", [analyst, prev, hash, row.seq])
             prev = hash
         }
-        #expect(try t.store.verifyAudit() == .ok(count: 10))
+        #expect(try t.store.verifyAudit() == .ok(count: 11))
         let b = try broken(t, anchor: anchor)
-        #expect(b.seq == 10 && b.problem == .anchorMismatch)
+        #expect(b.seq == 11 && b.problem == .anchorMismatch)
     }
 
     @Test(arguments: [
@@ -130,7 +130,7 @@ import Testing
         try t.published("TAO-2026-014")
         try t.tip("one", brand: "Alpro")
         try t.tip("two")
-        #expect(try t.store.verifyAudit() == .ok(count: 10))
+        #expect(try t.store.verifyAudit() == .ok(count: 11))
         // A second connection, as the sqlite3 shell would be: no objtrace triggers there.
         let shell = try Database(path: t.path)
         try shell.execute(sql)
@@ -147,7 +147,7 @@ import Testing
         try shell.run("INSERT INTO settings (key, value) VALUES ('match-policy', '{}')")
         #expect(try broken(t).problem == .rowUnrecorded)
         try shell.run("DELETE FROM settings")
-        #expect(try t.store.verifyAudit() == .ok(count: 5))
+        #expect(try t.store.verifyAudit() == .ok(count: 6))
         try shell.run("DELETE FROM tips WHERE id = 2")
         let b = try broken(t)
         #expect(b.problem == .rowDeleted && b.row == "tips/2")
@@ -166,7 +166,7 @@ import Testing
             try shell.run("REPLACE INTO reviews (id, time_ms, analyst, subject_kind, subject_key, action, reason) VALUES (1, 0, 'mallory', 'object', 'x', 'approve', '')")
         }
         #expect(try t.store.auditLog(from: 5, limit: 1).first?.analyst == row.analyst)
-        #expect(try t.store.verifyAudit() == .ok(count: 8))
+        #expect(try t.store.verifyAudit() == .ok(count: 9))
     }
 
     @Test func legitimateOperationsKeepRowsVerified() throws {
