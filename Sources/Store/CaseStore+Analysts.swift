@@ -47,6 +47,6 @@ extension CaseStore {
     }
 
     private func hasAnalystsTable() throws(StoreError) -> Bool {
-        try database.queryFirst("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analysts'") { _ in true } ?? false
+        try database.tableExists("analysts")
     }
 }

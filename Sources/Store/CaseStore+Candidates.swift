@@ -72,12 +72,12 @@ extension CaseStore {
             }
             var added: [TipID] = []
             for tip in Set(supportingTips).sorted() {
-                try database.run("INSERT OR IGNORE INTO candidate_support (candidate_id, tip_id) VALUES (?,?)", [id.rawValue, tip.rawValue])
+                try database.run("INSERT INTO candidate_support (candidate_id, tip_id) VALUES (?,?) ON CONFLICT DO NOTHING", [id.rawValue, tip.rawValue])
                 if database.changes == 1 { added.append(tip) }
             }
             // Only whether the threshold is reached matters, so count no further than it.
             let support = Int(try database.queryFirst(
-                "SELECT count(*) FROM (SELECT 1 FROM candidate_support WHERE candidate_id = ? LIMIT ?)",
+                "SELECT count(*) FROM (SELECT 1 FROM candidate_support WHERE candidate_id = ? LIMIT ?) AS s",
                 [id.rawValue, Candidate.corroborationThreshold]) { $0.int(0) } ?? 0)
             let after: CandidateState = before == .proposed && support >= Candidate.corroborationThreshold ? .corroborated : before
             try database.run("UPDATE candidates SET score = ?, state = ? WHERE id = ?", [score, after.rawValue, id.rawValue])

@@ -216,7 +216,7 @@ extension CaseStore {
             for r in rows { try insertEvidence(object, r) }
             for t in totals { try writeTotal(object, t) }
             for b in bests { try writeBest(object, b.key, b.cluster, b.best) }
-            try database.run("INSERT OR IGNORE INTO evidence_fresh (object_id) VALUES (?)", [object])
+            try database.run("INSERT INTO evidence_fresh (object_id) VALUES (?) ON CONFLICT DO NOTHING", [object])
         }
     }
 
@@ -310,7 +310,11 @@ extension CaseStore {
 
     private func insertEvidence(_ object: Int64, _ r: EvidenceRow) throws {
         try database.run(
-            "INSERT OR REPLACE INTO object_evidence (object_id, tip_id, cluster_id, hkey, fields, weight) VALUES (?,?,?,?,?,?)",
+            """
+            INSERT INTO object_evidence (object_id, tip_id, cluster_id, hkey, fields, weight) VALUES (?,?,?,?,?,?)
+            ON CONFLICT (object_id, tip_id) DO UPDATE SET cluster_id = excluded.cluster_id, hkey = excluded.hkey,
+                fields = excluded.fields, weight = excluded.weight
+            """,
             [object, r.tip.rawValue, r.cluster, r.key.text, r.key.fields, r.weight])
     }
 
