@@ -164,9 +164,9 @@ extension CaseStore {
         let links = try database.query(
             Self.concerningTipsCTE + """
             SELECT m.tip_id, m.ref_tip_id FROM tip_matches m
-            WHERE m.tier = 'confirm' AND m.ref_tip_id IN ids AND m.tip_id IN ids
+            WHERE m.tier = 'confirm' AND m.ref_tip_id IN (SELECT id FROM ids) AND m.tip_id IN (SELECT id FROM ids)
             UNION ALL
-            SELECT r.tip_id, p.tip_id FROM tip_photo_repeats r JOIN tip_photos p ON p.id = r.photo_id WHERE r.tip_id IN ids
+            SELECT r.tip_id, p.tip_id FROM tip_photo_repeats r JOIN tip_photos p ON p.id = r.photo_id WHERE r.tip_id IN (SELECT id FROM ids)
             """, [row]
         ) { (TipID($0.int(0)), TipID($0.int(1))) }
         return (sources, links)

@@ -27,8 +27,10 @@ extension CaseStore {
     /// build's schema without audit entries of its own, inserts the rows with their ids and the audit log as
     /// it is, in one transaction, then checks the counts. Refuses a source with another schema version or a
     /// table this build does not know, so nothing is silently left behind.
+    /// `withSchema` runs inside the copy's transaction once the schema exists (PostgreSQL blobs are written
+    /// there, through `putBlob`, so they commit with the rows or not at all).
     @discardableResult
-    public func copyCase(from source: CaseStore) throws -> StoreCopyReport {
+    public func copyCase(from source: CaseStore, withSchema: ((CaseStore) throws -> Void)? = nil) throws -> StoreCopyReport {
         try source.checkSchema()
         guard try schemaVersion() == 0 else {
             throw StoreError(kind: .schema, message: "\(database.path) already holds a store: copy into an empty database or file")
@@ -52,6 +54,7 @@ extension CaseStore {
                     )\(postgres ? "" : " STRICT")
                     """)
             }
+            try withSchema?(self)
             for table in ordered { try copyRows(of: table, from: source) }
             if database.dialect == .postgres {
                 for table in ordered {
@@ -130,5 +133,64 @@ extension CaseStore {
                 "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?",
                 [table, column]) { _ in true } ?? false
         }
+    }
+}
+
+/// Content-addressed blobs in a PostgreSQL store's `blobs` and `blob_chunks` tables (SQLite stores keep blob
+/// files beside the database). Large objects are written and read in 1 MiB chunks, one row each: no message
+/// or row holds more than a chunk, and a blob is visible only whole (its chunks commit with its `blobs` row).
+public enum BlobRows {
+    /// Bytes per chunk row.
+    public static let chunkSize = 1 << 20
+
+    /// Stores `bytes` under `digest` (their SHA-256) unless present; inside the caller's transaction if one is
+    /// open, else in one of its own.
+    public static func put(_ bytes: [UInt8], digest: String, in db: Database) throws {
+        if try db.queryFirst("SELECT 1 FROM blobs WHERE sha256 = ?", [digest], { _ in true }) != nil { return }
+        let chunks = max(1, (bytes.count + chunkSize - 1) / chunkSize)
+        func write() throws {
+            try db.run("INSERT INTO blobs (sha256, size, chunks) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [digest, bytes.count, chunks])
+            guard db.changes == 1 else { return }  // another writer stored it first
+            for n in 0..<chunks {
+                let start = n * chunkSize
+                let part = Array(bytes[start..<min(start + chunkSize, bytes.count)])
+                try db.run("INSERT INTO blob_chunks (sha256, n, bytes) VALUES (?, ?, ?)", [digest, n, SQLValue.blob(part)])
+            }
+        }
+        if db.isInTransaction { return try write() }
+        // A plain transaction, not the store's write lock: blobs are content-addressed and idempotent (two
+        // sessions storing the same blob meet on its primary key), and a command may store a blob through
+        // another connection while its own transaction holds the write lock (the server's tip upload).
+        try db.execute("BEGIN")
+        do {
+            try write()
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The blob's bytes (not yet checked against the digest: the caller does), or nil when absent.
+    public static func get(_ digest: String, in db: Database) throws -> [UInt8]? {
+        guard let (size, chunks) = try db.queryFirst("SELECT size, chunks FROM blobs WHERE sha256 = ?", [digest], {
+            ($0.int(0), $0.int(1))
+        }) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(Int(size))
+        for n in 0..<chunks {
+            guard case let .blob(bytes)? = try db.queryFirst("SELECT bytes FROM blob_chunks WHERE sha256 = ? AND n = ?", [digest, n], {
+                $0.value(0)
+            }) else { throw StoreError.integrity("blob \(digest) misses chunk \(n)") }
+            out += bytes
+        }
+        return out
+    }
+}
+
+extension CaseStore {
+    /// Stores a blob in this PostgreSQL store's blob tables (inside the current transaction, if any).
+    public func putBlob(_ bytes: [UInt8], digest: String) throws {
+        try BlobRows.put(bytes, digest: digest, in: database)
     }
 }
