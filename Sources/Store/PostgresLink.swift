@@ -147,12 +147,12 @@ public struct PostgresURL: Equatable, Sendable, CustomStringConvertible {
         return copy
     }
 
-    /// The password to send: the URL's, else `PGPASSWORD`, else the first matching `~/.pgpass` line
+    /// The password to send: the URL's, else `PGPASSWORD` (when not empty), else the first matching `~/.pgpass` line
     /// (`PGPASSFILE` overrides the path; as libpq, a file readable by others is ignored).
     public func password(environment: [String: String]? = nil) -> String? {
         let environment = environment ?? ProcessInfo.processInfo.environment
         if let urlPassword { return urlPassword }
-        if let p = environment["PGPASSWORD"] { return p }
+        if let p = environment["PGPASSWORD"], !p.isEmpty { return p }
         let file = environment["PGPASSFILE"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass")
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
               let mode = attributes[.posixPermissions] as? NSNumber, mode.intValue & 0o077 == 0,

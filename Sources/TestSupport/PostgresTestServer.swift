@@ -31,6 +31,11 @@ public enum PostgresTestServer {
         }
         do {
             let url = try PostgresURL(text)
+            // Stores in tests are opened by their redacted URL (as an analyst would, with the password kept
+            // out of the command line): the password travels in PGPASSWORD, also to child processes.
+            if let password = url.password(), ProcessInfo.processInfo.environment["PGPASSWORD"] == nil {
+                setenv("PGPASSWORD", password, 1)
+            }
             let db = try Database(postgres: url)
             db.close()
             return (url, nil)

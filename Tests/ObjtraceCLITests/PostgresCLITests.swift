@@ -73,6 +73,27 @@ struct PostgresCLITests {
         #expect(leaked == 0)
     }
 
+    /// Against a server that checks passwords (the CI cluster does, over TCP): PGPASSWORD and a private
+    /// `.pgpass` file work, a wrong password is refused with a message that shows no password.
+    @Test func pgpasswordAndPgpassWork() throws {
+        let url = try #require(try PostgresTestServer.createDatabase())
+        defer { PostgresTestServer.dropDatabase(url) }
+        guard let real = url.password(), url.socketDirectory == nil else { return }  // a trusting server checks nothing
+        let cli = try CLI(store: url.redacted)
+        defer { cli.cleanUp() }
+        let env = try cli.run(["init"], analyst: "alice", environment: ["PGPASSWORD": real])
+        #expect(env.status == 0, "\(env)")
+        let pgpass = cli.dir.appendingPathComponent("pgpass").path
+        try "\(url.host ?? "*"):\(url.port):*:\(url.user):\(real)\n".write(toFile: pgpass, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: pgpass)
+        let file = try cli.run(["stats"], analyst: "alice", environment: ["PGPASSWORD": "", "PGPASSFILE": pgpass])
+        #expect(file.status == 0, "\(file)")
+        let wrong = "wrong-\(UUID().uuidString.prefix(8))"
+        let refused = try cli.run(["stats"], analyst: "alice", environment: ["PGPASSWORD": wrong])
+        #expect(refused.status == 1 && refused.err.contains("28P01"), "\(refused)")
+        #expect(!refused.err.contains(wrong) && !refused.err.contains(real))
+    }
+
     @Test func storeCopyMovesAWholeCaseBothWays() throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
