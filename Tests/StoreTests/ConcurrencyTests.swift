@@ -98,6 +98,28 @@ import Testing
         let seqs = try t.store.auditLog().map(\.seq)
         #expect(seqs == Array(1...Int64(seqs.count)))
     }
+
+    @Test(arguments: StoreBackend.available)
+    func confirmingAndRejectingTheSameCandidateAtOnceOneWins(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
+        try t.published("TAO-2026-014")
+        let code = try ObjectCode("TAO-2026-014")
+        for round in 0..<4 {
+            let tips = [try t.tip("round \(round) a").tipID, try t.tip("round \(round) b").tipID]
+            let c = try t.store.upsertCandidate(for: code, hypothesis: Hypothesis(brand: "Brand\(round)"), supportingTips: tips,
+                                                score: 0.5, by: Ana.alice)
+            #expect(c.state == .corroborated)
+            let results = Self.race(t.path) { store, n in
+                n == 0 ? try store.confirmCandidate(c.id, by: Ana.bob, reason: "label matches").state
+                    : try store.rejectCandidate(c.id, by: Ana.carol, reason: "wrong shop").state
+            }
+            let wins = results.compactMap { try? $0.get() }
+            #expect(wins.count == 1, "round \(round): \(results)")
+            for case let .failure(error) in results { #expect(error is CaseWorkError, "\(error)") }
+            #expect(try t.store.candidate(c.id).state == wins.first)
+        }
+        #expect(try t.store.verifyAudit() == .ok(count: try t.store.auditLog().count))
+    }
 }
 
 /// A value shared between test threads.
