@@ -47,6 +47,10 @@ extension CaseStore {
     }
 
     private func hasAnalystsTable() throws(StoreError) -> Bool {
-        try database.tableExists("analysts")
+        // Tables are never dropped; only a rollback (of the migration that made it) can undo one.
+        if analystsTableExists && analystsTableRollbackCount == database.rollbackCount { return true }
+        analystsTableExists = try database.tableExists("analysts")
+        analystsTableRollbackCount = database.rollbackCount
+        return analystsTableExists
     }
 }

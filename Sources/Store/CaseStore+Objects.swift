@@ -193,9 +193,15 @@ extension CaseStore {
     }
 
     func objectRowID(_ code: ObjectCode) throws -> Int64 {
+        if objectIDsRollbackCount != database.rollbackCount {
+            objectIDs = [:]
+            objectIDsRollbackCount = database.rollbackCount
+        }
+        if let id = objectIDs[code.value] { return id }
         guard let id = try database.queryFirst("SELECT id FROM objects WHERE code = ?", [code.value], { $0.int(0) }) else {
             throw StoreError.notFound("object \(code)")
         }
+        objectIDs[code.value] = id
         return id
     }
 

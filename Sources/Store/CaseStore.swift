@@ -12,6 +12,13 @@ public final class CaseStore {
     /// The underlying connection (for tools and tests that need raw SQL).
     public let database: Database
     let clock: () -> Timestamp
+    /// Object row ids by code (objects are never deleted or renamed), read on this connection; emptied after
+    /// any rollback, which may have undone the insert a cached id came from.
+    var objectIDs: [String: Int64] = [:]
+    var objectIDsRollbackCount = 0
+    /// Whether the analysts table exists (tables are never dropped once created), as of `analystsTableRollbackCount`.
+    var analystsTableExists = false
+    var analystsTableRollbackCount = 0
 
     /// The schema version this build writes.
     public static var latestSchemaVersion: Int { Schema.latestVersion }

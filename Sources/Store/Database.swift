@@ -209,6 +209,7 @@ public final class Database {
                 try execute("RELEASE \(name)")
                 return result
             } catch {
+                rollbackCount += 1
                 try? execute("ROLLBACK TO \(name)")
                 try? execute("RELEASE \(name)")
                 throw error
@@ -222,12 +223,17 @@ public final class Database {
         } catch {
             // ROLLBACK can only fail if SQLite already rolled back (e.g. after SQLITE_FULL); the body's
             // error is the one worth reporting.
+            rollbackCount += 1
             if isInTransaction { try? execute("ROLLBACK") }
             throw error
         }
     }
 
     private var savepointDepth = 0
+
+    /// How many transactions and savepoints this connection rolled back: a cache of rows read on this
+    /// connection (which may have been written by a rolled-back transaction) is valid while this is unchanged.
+    public private(set) var rollbackCount = 0
 
     /// On PostgreSQL a write transaction starts by taking one transaction-scoped advisory lock, so writers take
     /// turns exactly as under SQLite's `BEGIN IMMEDIATE`: a command reads the state it checks (a tip's state,
