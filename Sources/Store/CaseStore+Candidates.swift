@@ -63,11 +63,10 @@ extension CaseStore {
                 guard let state = CandidateState(rawValue: existing.1) else { throw StoreError.integrity("candidate \(id): unknown state") }
                 before = state
             } else {
-                try database.run(
+                id = CandidateID(try database.insert(
                     "INSERT INTO candidates (object_id, brand, product, country, hypothesis_key, score, state) VALUES (?,?,?,?,?,?,?)",
                     [objectRow, hypothesis.brand, hypothesis.product, hypothesis.country?.value, hypothesis.key, score,
-                     CandidateState.proposed.rawValue])
-                id = CandidateID(database.lastInsertRowID)
+                     CandidateState.proposed.rawValue]))
                 before = .proposed
             }
             var added: [TipID] = []

@@ -74,9 +74,8 @@ extension CaseStore {
             let rowID = try objectRowID(code)
             let before = try loadObject(rowID: rowID)
             let after = try before.addingCrop(crop)
-            try database.run("INSERT INTO object_crops (object_id, sha256, width, height, path) VALUES (?,?,?,?,?)",
-                             [rowID, crop.sha256.value, crop.width, crop.height, storedPath])
-            let cropID = database.lastInsertRowID
+            let cropID = try database.insert("INSERT INTO object_crops (object_id, sha256, width, height, path) VALUES (?,?,?,?,?)",
+                                             [rowID, crop.sha256.value, crop.width, crop.height, storedPath])
             try saveObject(rowID: rowID, after)
             try insertHashes(hashes, owner: .objectCrop(cropID))
             try appendAudit(analyst: analyst.name, action: .objectAddCrop, subject: .object(code), details: [

@@ -73,7 +73,7 @@ public enum SQLDialect: String, Sendable {
 /// The store writes its SQL once, in the common subset of both dialects (`?` or `?N` placeholders,
 /// `ON CONFLICT … DO NOTHING/UPDATE`, `RETURNING`); this type makes the few translations in one place:
 /// placeholders become `$n` on PostgreSQL, `BEGIN IMMEDIATE` becomes `BEGIN` plus a transaction-scoped advisory
-/// lock (one writer at a time, as SQLite's write lock), `lastInsertRowID` reads `lastval()`.
+/// lock (one writer at a time, as SQLite's write lock), `insert` adds `RETURNING id`.
 ///
 /// Deliberately not `Sendable`: a connection must be used from one thread at a time, and the type
 /// system is the cheapest place to enforce that. Wrap it in an actor if it ever needs to be shared.
@@ -260,6 +260,20 @@ public final class Database {
         }
         guard let handle else { return 0 }
         return sqlite3_last_insert_rowid(handle)
+    }
+
+    /// Runs an INSERT into a table keyed by `id` and returns the new row's id (PostgreSQL: `RETURNING id`, one
+    /// round trip; SQLite: the last rowid).
+    public func insert(_ sql: String, _ values: [any SQLBindable]) throws(StoreError) -> Int64 {
+        guard dialect == .postgres else {
+            try run(sql, values)
+            return lastInsertRowID
+        }
+        guard let id = try queryFirst(sql + " RETURNING id", values, { $0.int(0) }) else {
+            throw StoreError(kind: .postgres, message: "the insert returned no id", sql: sql)
+        }
+        pgChanges = 1
+        return id
     }
 
     /// Rows changed by the last INSERT/UPDATE/DELETE.
