@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // The PostgreSQL store back end (--store postgres://...).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C shims over libjpeg-turbo and libpng: setjmp error managers, scaled decode, memory caps.
@@ -72,7 +74,13 @@ let package = Package(
         // SQLite persistence: schema, migrations, transactions, audit chain.
         .target(
             name: "Store",
-            dependencies: ["CSQLite", "CaseWork", "Matching", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CSQLite", "CaseWork", "Matching", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The library behind the CLI: files, bulk hashing, ingest, matching, referrals.
@@ -116,7 +124,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test fixtures: paths to ../shared/data, anchor table, skip helpers.
-        .target(name: "TestSupport", dependencies: ["ImageCore"], path: "Sources/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["ImageCore", "Store"], path: "Sources/TestSupport", swiftSettings: swiftSettings),
 
         .testTarget(
             name: "ImageDecodingTests",
@@ -133,11 +141,11 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["ImageCore", "Matching"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalFeaturesTests", dependencies: ["ImageCore", "LocalFeatures", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CaseWorkTests", dependencies: ["CaseWork"], swiftSettings: swiftSettings),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "CaseWork"], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "CaseWork", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ObjtraceKitTests", dependencies: ["CaseWork", "ImageCore", "ImageDecoding", "Matching", "ObjtraceKit", "Store", "TestSupport"], swiftSettings: swiftSettings),
         // Runs the built `objtrace` executable (the dependency makes `swift test` build it beside the tests):
         // exit codes, refusal lines, help output.
-        .testTarget(name: "ObjtraceCLITests", dependencies: ["objtrace", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ObjtraceCLITests", dependencies: ["objtrace", "Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ObjtraceServerTests",
             dependencies: [

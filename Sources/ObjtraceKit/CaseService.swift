@@ -82,7 +82,7 @@ public final class CaseService {
                 var crops: [StoredCrop] = []
                 for ((_, image), featureBlob) in zip(prepared, featureBlobs) {
                     let crop = try ObjectCrop(sha256: SHA256Hex(image.storedSHA256), width: image.width, height: image.height)
-                    let stored = try store.addCrop(to: code, crop: crop, storedPath: blobs.url(for: image.storedSHA256).path,
+                    let stored = try store.addCrop(to: code, crop: crop, storedPath: blobs.locator(for: image.storedSHA256),
                                                    hashes: try image.hashes.records(), by: analyst)
                     try store.setLocalFeatures(crop: stored.id, blobSHA256: SHA256Hex(featureBlob))
                     crops.append(stored)

@@ -77,11 +77,12 @@ package final class CaseBackend: @unchecked Sendable {
         try reader.checkSchema()
         // Receipts: only the SHA-256 of each code is stored, beside the tip it names. The code itself is shown
         // once to the tipster and kept nowhere on the server.
+        let postgres = writer.store.database.dialect == .postgres
         try writer.store.database.execute("""
             CREATE TABLE IF NOT EXISTS web_receipts (
                 receipt_sha256 TEXT PRIMARY KEY CHECK (length(receipt_sha256) = 64),
-                tip_id         INTEGER NOT NULL REFERENCES tips(id)
-            ) STRICT
+                tip_id         \(postgres ? "BIGINT" : "INTEGER") NOT NULL REFERENCES tips(id)
+            )\(postgres ? "" : " STRICT")
             """)
     }
 

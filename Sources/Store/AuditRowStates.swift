@@ -23,6 +23,12 @@ extension CaseStore {
     /// Creates the temporary table and triggers that note touched case rows (idempotent; needs the case
     /// tables, so it is skipped on a file that has none yet and run again after `migrate`).
     func installRowTracking() throws(StoreError) {
+        if database.dialect == .postgres {
+            // The triggers are permanent (schema version 3); each store session brings its own notes table.
+            try database.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS audit_touched (tbl TEXT NOT NULL, row_id BIGINT NOT NULL, PRIMARY KEY (tbl, row_id))")
+            return
+        }
         try database.execute(
             "CREATE TEMP TABLE IF NOT EXISTS audit_touched (tbl TEXT NOT NULL, row_id INTEGER NOT NULL, PRIMARY KEY (tbl, row_id))")
         let hasTables = try database.queryFirst("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('tips','settings','analysts')") {
@@ -59,13 +65,16 @@ extension CaseStore {
     /// Digests of the rows touched since the last audit entry, keyed `table/rowid` (a deleted row digests as
     /// `deleted`), and forgets them. Empty when nothing was touched or tracking is not installed.
     func takeTouchedRowDigests() throws -> [String: AuditValue] {
-        let installed = try database.queryFirst("SELECT count(*) FROM sqlite_temp_master WHERE name = 'audit_touched'") {
-            $0.int(0)
-        } ?? 0
-        guard installed == 1 else { return [:] }
-        let touched = try database.query("SELECT tbl, row_id FROM temp.audit_touched ORDER BY tbl, row_id") { ($0.text(0), $0.int(1)) }
+        let temp = database.dialect == .postgres ? "pg_temp" : "temp"
+        if database.dialect == .sqlite {
+            let installed = try database.queryFirst("SELECT count(*) FROM sqlite_temp_master WHERE name = 'audit_touched'") {
+                $0.int(0)
+            } ?? 0
+            guard installed == 1 else { return [:] }
+        }
+        let touched = try database.query("SELECT tbl, row_id FROM \(temp).audit_touched ORDER BY tbl, row_id") { ($0.text(0), $0.int(1)) }
         guard !touched.isEmpty else { return [:] }
-        try database.execute("DELETE FROM temp.audit_touched")
+        try database.execute("DELETE FROM \(temp).audit_touched")
         var out: [String: AuditValue] = [:]
         for (table, id) in touched {
             out["\(table)/\(id)"] = .string(try rowDigest(table: table, rowID: id) ?? "deleted")
@@ -73,13 +82,23 @@ extension CaseStore {
         return out
     }
 
+    /// The column that names a tracked table's rows: `id` (SQLite's rowid alias) or, for the tables keyed by
+    /// text, SQLite's implicit `rowid` (on PostgreSQL an identity column of that name, left out of digests).
+    static func rowIDColumn(_ table: String) -> String {
+        table == "settings" || table == "analysts" ? "rowid" : "id"
+    }
+
+    /// The schema prefix of the store's own tables (`main.` on SQLite, where TEMP tables could shadow them).
+    var mainPrefix: String { database.dialect == .sqlite ? "main." : "" }
+
     /// SHA-256 of one owning row and its child rows, every column by position with its storage class, or nil
-    /// when the row does not exist.
+    /// when the row does not exist. The same bytes on SQLite and PostgreSQL (PostgreSQL's `rowid` column,
+    /// which SQLite keeps outside `*`, is skipped).
     func rowDigest(table: String, rowID: Int64) throws(StoreError) -> String? {
         guard let spec = Self.trackedTables.first(where: { $0.table == table }) else { return nil }
         var bytes: [UInt8] = Array("objtrace-row-v1\n\(table)\n".utf8)
         func append(_ r: Row) {
-            for i in 0..<r.columnCount {
+            for i in 0..<r.columnCount where !(database.dialect == .postgres && r.columnName(i) == "rowid") {
                 let text: String
                 switch r.value(i) {
                 case .null: text = "n"
@@ -93,11 +112,13 @@ extension CaseStore {
             }
             bytes.append(0x1E)
         }
-        let found = try database.queryFirst("SELECT * FROM main.\(table) WHERE rowid = ?", [rowID]) { r in append(r) } != nil
+        let found = try database.queryFirst("SELECT * FROM \(mainPrefix)\(table) WHERE \(Self.rowIDColumn(table)) = ?", [rowID]) { r in
+            append(r)
+        } != nil
         guard found else { return nil }
         for child in spec.children {
             bytes.append(contentsOf: "\n\(child.table)\n".utf8)
-            _ = try database.query("SELECT * FROM main.\(child.table) WHERE \(child.key) = ? ORDER BY \(child.order)", [rowID]) { r in
+            _ = try database.query("SELECT * FROM \(mainPrefix)\(child.table) WHERE \(child.key) = ? ORDER BY \(child.order)", [rowID]) { r in
                 append(r)
             }
         }
@@ -108,7 +129,8 @@ extension CaseStore {
     func liveRowDigests() throws(StoreError) -> [(key: String, digest: String)] {
         var out: [(String, String)] = []
         for (table, _) in Self.trackedTables {
-            for id in try database.query("SELECT rowid FROM main.\(table) ORDER BY rowid", [], { $0.int(0) }) {
+            let key = Self.rowIDColumn(table)
+            for id in try database.query("SELECT \(key) FROM \(mainPrefix)\(table) ORDER BY \(key)", [], { $0.int(0) }) {
                 out.append(("\(table)/\(id)", try rowDigest(table: table, rowID: id) ?? "deleted"))
             }
         }

@@ -47,6 +47,10 @@ extension CaseStore {
     }
 
     private func hasAnalystsTable() throws(StoreError) -> Bool {
-        try database.queryFirst("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analysts'") { _ in true } ?? false
+        // Tables are never dropped; only a rollback (of the migration that made it) can undo one.
+        if analystsTableExists && analystsTableRollbackCount == database.rollbackCount { return true }
+        analystsTableExists = try database.tableExists("analysts")
+        analystsTableRollbackCount = database.rollbackCount
+        return analystsTableExists
     }
 }

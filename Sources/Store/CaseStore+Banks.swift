@@ -28,7 +28,7 @@ extension CaseStore {
             }
             var added = 0
             for h in hashes {
-                try database.run("INSERT OR IGNORE INTO bank_hashes (bank_id, algo, hex, label) VALUES (?,?,?,?)",
+                try database.run("INSERT INTO bank_hashes (bank_id, algo, hex, label) VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
                                  [bankID, h.algo, h.hex.lowercased(), h.label])
                 added += database.changes
             }

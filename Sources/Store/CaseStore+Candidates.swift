@@ -63,21 +63,20 @@ extension CaseStore {
                 guard let state = CandidateState(rawValue: existing.1) else { throw StoreError.integrity("candidate \(id): unknown state") }
                 before = state
             } else {
-                try database.run(
+                id = CandidateID(try database.insert(
                     "INSERT INTO candidates (object_id, brand, product, country, hypothesis_key, score, state) VALUES (?,?,?,?,?,?,?)",
                     [objectRow, hypothesis.brand, hypothesis.product, hypothesis.country?.value, hypothesis.key, score,
-                     CandidateState.proposed.rawValue])
-                id = CandidateID(database.lastInsertRowID)
+                     CandidateState.proposed.rawValue]))
                 before = .proposed
             }
             var added: [TipID] = []
             for tip in Set(supportingTips).sorted() {
-                try database.run("INSERT OR IGNORE INTO candidate_support (candidate_id, tip_id) VALUES (?,?)", [id.rawValue, tip.rawValue])
+                try database.run("INSERT INTO candidate_support (candidate_id, tip_id) VALUES (?,?) ON CONFLICT DO NOTHING", [id.rawValue, tip.rawValue])
                 if database.changes == 1 { added.append(tip) }
             }
             // Only whether the threshold is reached matters, so count no further than it.
             let support = Int(try database.queryFirst(
-                "SELECT count(*) FROM (SELECT 1 FROM candidate_support WHERE candidate_id = ? LIMIT ?)",
+                "SELECT count(*) FROM (SELECT 1 FROM candidate_support WHERE candidate_id = ? LIMIT ?) AS s",
                 [id.rawValue, Candidate.corroborationThreshold]) { $0.int(0) } ?? 0)
             let after: CandidateState = before == .proposed && support >= Candidate.corroborationThreshold ? .corroborated : before
             try database.run("UPDATE candidates SET score = ?, state = ? WHERE id = ?", [score, after.rawValue, id.rawValue])

@@ -164,9 +164,9 @@ extension CaseStore {
         let links = try database.query(
             Self.concerningTipsCTE + """
             SELECT m.tip_id, m.ref_tip_id FROM tip_matches m
-            WHERE m.tier = 'confirm' AND m.ref_tip_id IN ids AND m.tip_id IN ids
+            WHERE m.tier = 'confirm' AND m.ref_tip_id IN (SELECT id FROM ids) AND m.tip_id IN (SELECT id FROM ids)
             UNION ALL
-            SELECT r.tip_id, p.tip_id FROM tip_photo_repeats r JOIN tip_photos p ON p.id = r.photo_id WHERE r.tip_id IN ids
+            SELECT r.tip_id, p.tip_id FROM tip_photo_repeats r JOIN tip_photos p ON p.id = r.photo_id WHERE r.tip_id IN (SELECT id FROM ids)
             """, [row]
         ) { (TipID($0.int(0)), TipID($0.int(1))) }
         return (sources, links)
@@ -216,7 +216,7 @@ extension CaseStore {
             for r in rows { try insertEvidence(object, r) }
             for t in totals { try writeTotal(object, t) }
             for b in bests { try writeBest(object, b.key, b.cluster, b.best) }
-            try database.run("INSERT OR IGNORE INTO evidence_fresh (object_id) VALUES (?)", [object])
+            try database.run("INSERT INTO evidence_fresh (object_id) VALUES (?) ON CONFLICT DO NOTHING", [object])
         }
     }
 
@@ -310,7 +310,11 @@ extension CaseStore {
 
     private func insertEvidence(_ object: Int64, _ r: EvidenceRow) throws {
         try database.run(
-            "INSERT OR REPLACE INTO object_evidence (object_id, tip_id, cluster_id, hkey, fields, weight) VALUES (?,?,?,?,?,?)",
+            """
+            INSERT INTO object_evidence (object_id, tip_id, cluster_id, hkey, fields, weight) VALUES (?,?,?,?,?,?)
+            ON CONFLICT (object_id, tip_id) DO UPDATE SET cluster_id = excluded.cluster_id, hkey = excluded.hkey,
+                fields = excluded.fields, weight = excluded.weight
+            """,
             [object, r.tip.rawValue, r.cluster, r.key.text, r.key.fields, r.weight])
     }
 

@@ -138,7 +138,7 @@ extension CaseStore {
     func insertHashes(_ hashes: [HashRecord], owner: HashOwner) throws -> Int {
         var inserted = 0
         for h in hashes {
-            try database.run("INSERT OR IGNORE INTO hashes (owner_kind, owner_id, algo, hex, quality) VALUES (?,?,?,?,?)",
+            try database.run("INSERT INTO hashes (owner_kind, owner_id, algo, hex, quality) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
                              [owner.kind, owner.id, h.algo, h.hex, h.quality.map { Int64($0) }])
             inserted += database.changes
         }

@@ -143,7 +143,7 @@ extension CaseStore {
                        m.tier, m.strength, m.region, m.level, m.id AS mid
                 FROM tip_photo_repeats r JOIN tip_matches m ON m.tip_photo_id = r.photo_id LEFT JOIN objects o ON o.id = m.object_id
                 \(clause(repeated))
-            ) ORDER BY (level = 'product') DESC, (tier = 'confirm') DESC, strength DESC, mid, tip_id
+            ) AS found ORDER BY (level = 'product') DESC, (tier = 'confirm') DESC, strength DESC, mid, tip_id
             """, values
         ) { r throws(StoreError) in try StoredMatch(row: r) }
     }

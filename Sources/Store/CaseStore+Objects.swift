@@ -74,9 +74,8 @@ extension CaseStore {
             let rowID = try objectRowID(code)
             let before = try loadObject(rowID: rowID)
             let after = try before.addingCrop(crop)
-            try database.run("INSERT INTO object_crops (object_id, sha256, width, height, path) VALUES (?,?,?,?,?)",
-                             [rowID, crop.sha256.value, crop.width, crop.height, storedPath])
-            let cropID = database.lastInsertRowID
+            let cropID = try database.insert("INSERT INTO object_crops (object_id, sha256, width, height, path) VALUES (?,?,?,?,?)",
+                                             [rowID, crop.sha256.value, crop.width, crop.height, storedPath])
             try saveObject(rowID: rowID, after)
             try insertHashes(hashes, owner: .objectCrop(cropID))
             try appendAudit(analyst: analyst.name, action: .objectAddCrop, subject: .object(code), details: [
@@ -193,9 +192,15 @@ extension CaseStore {
     }
 
     func objectRowID(_ code: ObjectCode) throws -> Int64 {
+        if objectIDsRollbackCount != database.rollbackCount {
+            objectIDs = [:]
+            objectIDsRollbackCount = database.rollbackCount
+        }
+        if let id = objectIDs[code.value] { return id }
         guard let id = try database.queryFirst("SELECT id FROM objects WHERE code = ?", [code.value], { $0.int(0) }) else {
             throw StoreError.notFound("object \(code)")
         }
+        objectIDs[code.value] = id
         return id
     }
 

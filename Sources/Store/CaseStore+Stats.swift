@@ -29,7 +29,8 @@ public struct StoreStats: Hashable, Sendable {
 extension CaseStore {
     /// Counts of everything, read in one snapshot.
     public func stats() throws -> StoreStats {
-        try database.execute("BEGIN")  // one read snapshot for consistent counts
+        // One read snapshot for consistent counts (PostgreSQL's default isolation snapshots per statement).
+        try database.execute(database.dialect == .postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN")
         defer { try? database.execute("COMMIT") }
         func grouped(_ table: String, _ column: String) throws(StoreError) -> [String: Int] {
             var out: [String: Int] = [:]

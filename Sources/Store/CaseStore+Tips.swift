@@ -272,11 +272,10 @@ extension CaseStore {
             }
             aboutRow = rowID
         }
-        try database.run(
+        let tipID = try database.insert(
             "INSERT INTO tips (received_day, channel, language, text, about_object_id, state, contact_opt_in, contact, content_sha256) VALUES (?,?,?,?,?,?,?,?,?)",
             [s.receivedOn.description, s.channel.rawValue, s.language, s.text, aboutRow, TipState.received.rawValue,
              s.contact.contact != nil, s.contact.contact, contentSHA])
-        let tipID = database.lastInsertRowID
         for kind in ClaimKind.allCases {
             guard let value = s.claims[kind] else { continue }
             try database.run("INSERT INTO tip_claims (tip_id, kind, value) VALUES (?,?,?)", [tipID, kind.rawValue, value])
@@ -293,10 +292,9 @@ extension CaseStore {
                 repeated.insert(existing)
                 continue
             }
-            try database.run(
+            let photoID = try database.insert(
                 "INSERT INTO tip_photos (tip_id, ordinal, original_sha256, working_sha256, original_had_gps, original_had_device_serial) VALUES (?,?,?,?,?,?)",
                 [tipID, i, p.originalSHA256.value, p.workingSHA256.value, p.originalHadGPS, p.originalHadDeviceSerial])
-            let photoID = database.lastInsertRowID
             photoIDs.append(photoID)
             try insertHashes(photoHashes[p.originalSHA256] ?? [], owner: .tipPhoto(photoID))
         }

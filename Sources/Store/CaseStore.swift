@@ -12,6 +12,13 @@ public final class CaseStore {
     /// The underlying connection (for tools and tests that need raw SQL).
     public let database: Database
     let clock: () -> Timestamp
+    /// Object row ids by code (objects are never deleted or renamed), read on this connection; emptied after
+    /// any rollback, which may have undone the insert a cached id came from.
+    var objectIDs: [String: Int64] = [:]
+    var objectIDsRollbackCount = 0
+    /// Whether the analysts table exists (tables are never dropped once created), as of `analystsTableRollbackCount`.
+    var analystsTableExists = false
+    var analystsTableRollbackCount = 0
 
     /// The schema version this build writes.
     public static var latestSchemaVersion: Int { Schema.latestVersion }
@@ -31,12 +38,19 @@ public final class CaseStore {
     }
 
     /// Opens (creating if needed) the store at `path`: WAL journal, foreign keys on, 5 s busy timeout.
+    /// A `postgres://user@host:port/db` URL opens that PostgreSQL database instead (it must exist; the schema
+    /// is created by `migrate`); there `durability` sets `synchronous_commit`.
     /// Call `migrate()` (or `checkSchema()`) before use.
     public init(
         path: String, durability: Durability = .full, clock: @escaping () -> Timestamp = CaseStore.systemClock
     ) throws(StoreError) {
         database = try Database(path: path)
         self.clock = clock
+        if database.dialect == .postgres {
+            try database.execute("SET synchronous_commit = \(durability == .full ? "on" : "off")")
+            try installRowTracking()
+            return
+        }
         // Switching to WAL needs a moment of exclusive access when many processes open a new store at once.
         var mode: String?
         for attempt in 0..<12 {
@@ -82,9 +96,23 @@ public final class CaseStore {
         }
     }
 
-    /// The schema version recorded in the file (`PRAGMA user_version`), 0 for a new file.
+    /// The schema version recorded in the file (`PRAGMA user_version`; PostgreSQL: the `schema_version`
+    /// table), 0 for a new store.
     public func schemaVersion() throws(StoreError) -> Int {
-        Int(try database.queryFirst("PRAGMA user_version") { $0.int(0) } ?? 0)
+        switch database.dialect {
+        case .sqlite:
+            return Int(try database.queryFirst("PRAGMA user_version") { $0.int(0) } ?? 0)
+        case .postgres:
+            guard try database.tableExists("schema_version") else { return 0 }
+            return Int(try database.queryFirst("SELECT version FROM schema_version") { $0.int(0) } ?? 0)
+        }
+    }
+
+    private func setSchemaVersion(_ version: Int) throws(StoreError) {
+        switch database.dialect {
+        case .sqlite: try database.execute("PRAGMA user_version = \(version)")
+        case .postgres: try database.run("UPDATE schema_version SET version = ?", [version])
+        }
     }
 
     /// Applies pending migrations in order, each in its own transaction with its audit entry; returns how
@@ -105,11 +133,15 @@ public final class CaseStore {
             try database.transaction {
                 // One audit entry per migration, also when a new store takes them all in one transaction.
                 for migration in group {
-                    try database.execute(migration.sql)
-                    try database.execute("PRAGMA user_version = \(migration.version)")
+                    try database.execute(migration.script(for: database.dialect))
+                    try setSchemaVersion(migration.version)
+                    var details: [String: AuditValue] = ["version": .int(Int64(migration.version)), "name": .string(migration.name)]
+                    switch database.dialect {
+                    case .sqlite: details["sqlite"] = .string(Database.sqliteVersion)
+                    case .postgres: details["postgres"] = .string(try database.queryFirst("SHOW server_version") { $0.text(0) } ?? "?")
+                    }
                     try appendAudit(analyst: analyst?.name ?? "system", action: .schemaMigrate, subject: .other("store"),
-                                    details: ["version": .int(Int64(migration.version)), "name": .string(migration.name),
-                                              "sqlite": .string(Database.sqliteVersion)])
+                                    details: details)
                 }
             }
         }

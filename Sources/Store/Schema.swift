@@ -1,19 +1,32 @@
-/// One step of the schema, applied in order; `PRAGMA user_version` records the last applied step.
+/// One step of the schema, applied in order; `PRAGMA user_version` (PostgreSQL: the `schema_version` table)
+/// records the last applied step.
 struct Migration {
     let version: Int
     let name: String
+    /// The step in SQLite's SQL.
     let sql: String
+    /// The step in PostgreSQL's SQL; nil means "the SQLite script, translated" (`Schema.postgresTranslation`),
+    /// which is enough for steps without triggers (tables, columns, indexes, CHECKs, data moves).
+    var postgres: String? = nil
+
+    /// The script for a dialect.
+    func script(for dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite: sql
+        case .postgres: postgres ?? Schema.postgresTranslation(of: sql)
+        }
+    }
 }
 
 /// The ordered migrations. Never edit a shipped step: append a new one.
 enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "case work tables, audit log, import progress, banks, auto-match results, settings",
-                  sql: v1 + v1Matches),
+                  sql: v1 + v1Matches, postgres: postgresTranslation(of: v1 + v1Matches) + postgresV1),
         Migration(version: 2, name: "incremental candidate aggregates, change counters, repeated photos, local-feature table, bank kinds",
-                  sql: v2),
+                  sql: v2, postgres: postgresTranslation(of: v2) + postgresV2),
         Migration(version: 3, name: "audit covers case rows; no INSERT OR REPLACE over audit rows or reviews",
-                  sql: v2AuditIntegrity),
+                  sql: v2AuditIntegrity, postgres: postgresTranslation(of: v2AuditIntegrity) + postgresV3),
         Migration(version: 4, name: "match level: product or brand (issue 16)", sql: v4MatchLevel),
     ]
 

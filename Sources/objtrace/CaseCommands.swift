@@ -7,7 +7,7 @@ import Store
 
 /// Options every case-work command takes.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SQLite store (default: $OBJTRACE_STORE or ./objtrace.sqlite).")
+    @Option(help: "The store: an SQLite file or postgres://user@host:port/db (default: $OBJTRACE_STORE or ./objtrace.sqlite). A password in the URL is used, never printed; PGPASSWORD and ~/.pgpass work.")
     var store: String?
 
     @Option(help: "Who is acting (default: $OBJTRACE_ANALYST). Recorded in the audit log; compared after Unicode normalisation and case folding.")
@@ -75,8 +75,10 @@ struct Init: ParsableCommand {
             let service = try CaseService(path: options.storePath, requireSchema: false)
             let applied = try service.initialize(by: analyst)
             let version = try service.store.schemaVersion()
-            emit(applied == 0 ? "store \(options.storePath) is already at schema version \(version)"
-                 : "store \(options.storePath) at schema version \(version) (\(applied) migration(s) applied)")
+            // The database's own name for itself: a path, or the URL without its password.
+            let name = service.store.database.path
+            emit(applied == 0 ? "store \(name) is already at schema version \(version)"
+                 : "store \(name) at schema version \(version) (\(applied) migration(s) applied)")
         }
     }
 }

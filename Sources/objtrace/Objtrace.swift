@@ -11,7 +11,7 @@ struct Objtrace: ParsableCommand {
         commandName: "objtrace",
         abstract: "Perceptual hashing, matching and case work for Trace-an-Object victim identification.",
         discussion: """
-            Case-work commands take --store PATH (default $OBJTRACE_STORE or ./objtrace.sqlite) and --analyst NAME
+            Case-work commands take --store PATH or postgres://user@host:port/db (default $OBJTRACE_STORE or ./objtrace.sqlite) and --analyst NAME
             (default $OBJTRACE_ANALYST). Listings print tables, or JSON lines with --json.
             Exit status: 0 success; 1 refused or failed (one line on stderr; nothing changed) or, for batches,
             nothing processed; 2 usage error.
@@ -20,7 +20,7 @@ struct Objtrace: ParsableCommand {
         subcommands: [
             Inspect.self, Hash.self, Match.self, Init.self, AnalystCommand.self, ObjectCommand.self, TipCommand.self,
             Queue.self, Review.self, CandidateCommand.self, Refer.self, Audit.self, Stats.self, Calibrate.self, Export.self,
-            ImportCommand.self, Sheet.self, Serve.self,
+            ImportCommand.self, Sheet.self, Serve.self, StoreCommand.self,
         ]
     )
 

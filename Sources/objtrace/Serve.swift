@@ -16,7 +16,7 @@ struct ServeStart: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start", abstract: "Run the public web server (the default).")
 
-    @Option(help: "The SQLite store (default: $OBJTRACE_STORE or ./objtrace.sqlite).")
+    @Option(help: "The store: an SQLite file or postgres://user@host:port/db (default: $OBJTRACE_STORE or ./objtrace.sqlite). A password in the URL is used, never printed; PGPASSWORD and ~/.pgpass work.")
     var store: String?
 
     @Option(help: "HOST:PORT for the public site (put a TLS-terminating proxy in front).")
@@ -77,7 +77,7 @@ struct ServeQuestion: ParsableCommand {
     @Option(help: "The question in that language.")
     var text: String
 
-    @Option(help: "The SQLite store (default: $OBJTRACE_STORE or ./objtrace.sqlite).")
+    @Option(help: "The store: an SQLite file or postgres://user@host:port/db (default: $OBJTRACE_STORE or ./objtrace.sqlite). A password in the URL is used, never printed; PGPASSWORD and ~/.pgpass work.")
     var store: String?
 
     @Option(help: "Who is acting (default: $OBJTRACE_ANALYST). Recorded in the audit log.")

@@ -28,16 +28,19 @@ struct CLI {
 
     /// A fresh working folder, removed by `cleanUp()`.
     let dir: URL
+    /// A store other than the folder's SQLite file (a `postgres://` URL), if given.
+    let storeOverride: String?
 
-    init() throws {
+    init(store: String? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("objtrace-cli-\(UUID().uuidString)")
+        storeOverride = store
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: dir) }
 
-    /// The store path used by `run` unless the arguments name one.
-    var store: String { dir.appendingPathComponent("case.sqlite").path }
+    /// The store used by `run` unless the arguments name one: `case.sqlite` in the folder, or the override.
+    var store: String { storeOverride ?? dir.appendingPathComponent("case.sqlite").path }
 
     /// Runs another program (e.g. `script` for a terminal) in the scratch folder.
     func runProgram(_ path: String, _ arguments: [String]) throws -> Run {

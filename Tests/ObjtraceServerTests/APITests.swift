@@ -5,13 +5,14 @@ import ObjtraceKit
 import ObjtraceServer
 import Store
 import Testing
+import TestSupport
 
 /// The JSON API, its OpenAPI document, and the operators' endpoints.
 @Suite("JSON API and operations")
 struct APITests {
-    @Test("Objects, one object, its image, and tips answer as documented")
-    func api() async throws {
-        let store = try StoreFixture()
+    @Test("Objects, one object, its image, and tips answer as documented", arguments: StoreBackend.available)
+    func api(_ backend: StoreBackend) async throws {
+        let store = try StoreFixture(backend)
         defer { store.remove() }
         let server = try await RunningServer.start(store: store)
         let list = try await http(server.port, "GET", "/api/v1/objects")
@@ -164,9 +165,10 @@ struct APITests {
         #expect(try store.analystService().store.tips().count == 1)
     }
 
-    @Test("An object published from the CLI while serving appears at once and later tips match it")
-    func publishWhileServing() async throws {
-        let store = try StoreFixture()
+    @Test("An object published from the CLI while serving appears at once and later tips match it",
+          arguments: StoreBackend.available)
+    func publishWhileServing(_ backend: StoreBackend) async throws {
+        let store = try StoreFixture(backend)
         defer { store.remove() }
         let server = try await RunningServer.start(store: store)
         // A tip before publication (warms the server's match engine).

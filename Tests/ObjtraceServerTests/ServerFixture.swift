@@ -23,10 +23,19 @@ struct StoreFixture {
     static let oatly = "TAO-2026-102"
     static let draft = "TAO-2026-103"
 
-    init() throws {
+    /// The PostgreSQL database, when the fixture is on PostgreSQL (dropped by `remove()`).
+    let postgres: PostgresURL?
+
+    init(_ backend: StoreBackend = .sqlite) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("objtrace-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        path = dir.appendingPathComponent("case.sqlite").path
+        if backend == .postgres, let url = try PostgresTestServer.createDatabase() {
+            postgres = url
+            path = url.redacted
+        } else {
+            postgres = nil
+            path = dir.appendingPathComponent("case.sqlite").path
+        }
         let service = try CaseService(path: path, requireSchema: false)
         let alice = try AnalystID("alice"), bob = try AnalystID("bob")
         try service.initialize(by: alice)
@@ -49,7 +58,10 @@ struct StoreFixture {
     /// A second connection, as an analyst's CLI command in another process would open.
     func analystService() throws -> CaseService { try CaseService(path: path) }
 
-    func remove() { try? FileManager.default.removeItem(at: dir) }
+    func remove() {
+        try? FileManager.default.removeItem(at: dir)
+        if let postgres { PostgresTestServer.dropDatabase(postgres) }
+    }
 
     /// Every byte the store keeps on disk: database, WAL, blobs.
     func allStoredBytes() throws -> [UInt8] {

@@ -1,11 +1,12 @@
 import CaseWork
 import Store
+import TestSupport
 import Testing
 
 /// Registered analysts: once the register has a name, only registered analysts act.
 @Suite struct AnalystRegisterTests {
-    @Test func unknownAnalystsAreRefusedOnceAnyIsRegistered() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func unknownAnalystsAreRefusedOnceAnyIsRegistered(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.tip("before any registration")  // no register yet: anyone may act
         try t.store.addAnalyst(Ana.alice, display: "Alice", by: Ana.alice)
         try t.store.addAnalyst(Ana.bob, display: "Bob", by: Ana.alice)

@@ -1,10 +1,11 @@
 import CaseWork
 import Store
+import TestSupport
 import Testing
 
 @Suite struct CandidateStoreTests {
-    @Test func upsertCorroborateConfirmReject() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func upsertCorroborateConfirmReject(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.published("TAO-2026-014")
         let code = try ObjectCode("TAO-2026-014")
         let t1 = try t.tip("Zbyszko lemonade").tipID
@@ -38,8 +39,8 @@ import Testing
         }
     }
 
-    @Test func hashesAndStats() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func hashesAndStats(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.published("TAO-2026-014")
         try t.draft("TAO-2026-015")
         let r = try t.tip("photo", photo: "p")
@@ -66,8 +67,8 @@ import Testing
         #expect(s.reviews == 3)  // two approvals and a publication
     }
 
-    @Test func twoConnectionsKeepOneChain() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func twoConnectionsKeepOneChain(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         let other = try CaseStore(path: t.path)
         for i in 0..<20 {
             try (i.isMultiple(of: 2) ? t.store : other).submitTip(t.submission("tip \(i)"), by: Ana.alice)

@@ -1,6 +1,7 @@
 import CaseWork
 import Foundation
 import Store
+import TestSupport
 import Testing
 
 /// A deterministic clock: starts 2026-11-29T10:00:00Z and advances one second per reading.
@@ -13,35 +14,59 @@ final class TestClock {
     }
 }
 
-/// A migrated store in a fresh temporary folder, removed when released.
+/// A migrated store in a fresh temporary folder (SQLite) or a fresh database (PostgreSQL), removed when released.
 final class TempStore {
     let dir: URL
+    /// The SQLite file, or the PostgreSQL URL (no password: the test server trusts or reads PGPASSWORD).
     let path: String
+    let backend: StoreBackend
     let clock = TestClock()
     let store: CaseStore
+    private let postgres: PostgresURL?
 
-    init(migrate: Bool = true, durability: CaseStore.Durability = .full) throws {
+    init(_ backend: StoreBackend = .sqlite, migrate: Bool = true, durability: CaseStore.Durability = .full) throws {
+        self.backend = backend
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("objtrace-store-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        path = dir.appendingPathComponent("objtrace.sqlite").path
+        switch backend {
+        case .sqlite:
+            postgres = nil
+            path = dir.appendingPathComponent("objtrace.sqlite").path
+        case .postgres:
+            let url = try #require(try PostgresTestServer.createDatabase(), "\(PostgresTestServer.skipMessage)")
+            postgres = url
+            path = url.redacted
+        }
         let clock = self.clock
         store = try CaseStore(path: path, durability: durability, clock: { clock.now() })
         if migrate { try store.migrate() }
     }
 
-    deinit { try? FileManager.default.removeItem(at: dir) }
+    deinit {
+        store.database.close()
+        if let postgres { PostgresTestServer.dropDatabase(postgres) }
+        try? FileManager.default.removeItem(at: dir)
+    }
 
     var db: Database { store.database }
 
     /// Every table's rows plus the schema version: equal snapshots mean nothing changed.
     func snapshot() throws -> [String: [[SQLValue]]] {
         var out: [String: [[SQLValue]]] = [:]
-        let tables = try db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") { $0.text(0) }
-        for t in tables {
-            out[t] = try db.query("SELECT * FROM \"\(t)\" ORDER BY rowid") { r in (0..<r.columnCount).map { r.value($0) } }
+        for t in try db.tableNames() {
+            out[t] = try db.query("SELECT * FROM \"\(t)\"") { r in (0..<r.columnCount).map { r.value($0) } }
+                .sorted { "\($0)" < "\($1)" }
         }
         out["user_version"] = [[.integer(Int64(try store.schemaVersion()))]]
         return out
+    }
+
+    /// Drops the audit log's no-update and no-delete triggers, as an attacker with write access would.
+    func dropAuditLogTriggers() throws {
+        switch backend {
+        case .sqlite: try db.execute("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+        case .postgres: try db.execute("DROP TRIGGER audit_log_no_update ON audit_log; DROP TRIGGER audit_log_no_delete ON audit_log;")
+        }
     }
 
     func lastAudit() throws -> AuditEntry {

@@ -1,6 +1,7 @@
 import CaseWork
 import Foundation
 import Store
+import TestSupport
 import Testing
 
 /// The JSON the CLI's `--json` will print comes from these conformances; pin its shape.
@@ -11,8 +12,8 @@ import Testing
         return String(decoding: try e.encode(value), as: UTF8.self)
     }
 
-    @Test func tipEncodesFlatValues() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func tipEncodesFlatValues(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         let r = try t.tip("seen in Lidl", photo: "p", brand: "Acme")
         let tip = try t.store.tip(r.tipID)
         let photo = tip.content.photos[0]
@@ -25,8 +26,8 @@ import Testing
             """)
     }
 
-    @Test func objectsStatsAndVerdicts() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func objectsStatsAndVerdicts(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.published("TAO-2026-014")
         let o = try json(t.store.object(ObjectCode("TAO-2026-014")))
         #expect(o.contains(#""approvals":["alice","bob"]"#) && o.contains(#""state":"published""#)

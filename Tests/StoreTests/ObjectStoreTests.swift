@@ -1,12 +1,13 @@
 import CaseWork
 import Store
+import TestSupport
 import Testing
 
 @Suite struct ObjectStoreTests {
     let code = try! ObjectCode("TAO-2026-014")
 
-    @Test func lifecycleWritesStateReviewsAndAuditEntries() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func lifecycleWritesStateReviewsAndAuditEntries(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         let crop = try t.draft("TAO-2026-014")
         var audit = try t.lastAudit()
         #expect(audit.action == "object.add-crop" && audit.subject == "object:TAO-2026-014")
@@ -44,8 +45,8 @@ import Testing
         #expect(try t.store.verifyAudit() == .ok(count: try t.store.auditLog().count))
     }
 
-    @Test func sameAnalystApprovingTwiceIsRefusedAndChangesNothing() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func sameAnalystApprovingTwiceIsRefusedAndChangesNothing(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.draft("TAO-2026-014")
         try t.store.approve(code, by: Ana.alice)
         let before = try t.snapshot()
@@ -55,8 +56,8 @@ import Testing
         #expect(try t.snapshot() == before)
     }
 
-    @Test func publishingAnUnapprovedObjectIsRefusedAndChangesNothing() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func publishingAnUnapprovedObjectIsRefusedAndChangesNothing(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.draft("TAO-2026-014")
         try t.store.approve(code, by: Ana.alice)
         let before = try t.snapshot()
@@ -69,8 +70,8 @@ import Testing
         #expect(try t.snapshot() == before)
     }
 
-    @Test func invalidOperationsChangeNothing() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func invalidOperationsChangeNothing(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.published("TAO-2026-014")
         let before = try t.snapshot()
         let attempts: [() throws -> Void] = [
@@ -88,8 +89,8 @@ import Testing
         #expect(try t.snapshot() == before)
     }
 
-    @Test func addingACropToADraftClearsApprovals() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func addingACropToADraftClearsApprovals(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.draft("TAO-2026-014")
         try t.store.approve(code, by: Ana.alice)
         try t.store.addCrop(to: code, crop: ObjectCrop(sha256: sha("second"), width: 5, height: 5), storedPath: "b", by: Ana.bob)
@@ -98,8 +99,8 @@ import Testing
         #expect(try t.db.queryFirst("SELECT count(*) FROM object_approvals") { $0.int(0) } == 0)
     }
 
-    @Test func listsObjectsByState() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func listsObjectsByState(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.published("TAO-2026-002")
         try t.draft("TAO-2026-001")
         try t.published("TAO-2026-003")
@@ -109,8 +110,8 @@ import Testing
         #expect(try t.store.objects(state: .withdrawn).map(\.code.value) == ["TAO-2026-003"])
     }
 
-    @Test func referralMovesLinkedTipsAndIsAudited() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func referralMovesLinkedTipsAndIsAudited(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.published("TAO-2026-014")
         let a = try t.tip("label says Zbyszko", about: "TAO-2026-014").tipID
         let b = try t.tip("seen in Kraków").tipID

@@ -1,10 +1,11 @@
 import CaseWork
 import Store
+import TestSupport
 import Testing
 
 @Suite struct TipStoreTests {
-    @Test func submitStoresEverythingAndAuditsWithoutTimeOfDay() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func submitStoresEverythingAndAuditsWithoutTimeOfDay(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.published("TAO-2026-014")
         let photo = TipPhoto(originalSHA256: try sha("orig"), workingSHA256: try sha("work"), originalHadGPS: true,
                              originalHadDeviceSerial: true)
@@ -27,8 +28,8 @@ import Testing
         #expect(hashes[0].owner == .tipPhoto(r.photoIDs[0]) && hashes[0].record == pdq)
     }
 
-    @Test func anonymousTipStoresNoContact() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func anonymousTipStoresNoContact(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         let r = try t.tip("it's from Lidl")
         #expect(try t.db.queryFirst("SELECT contact_opt_in, contact IS NULL FROM tips WHERE id = ?", [r.tipID.rawValue]) {
             "\($0.int(0)) \($0.int(1))"
@@ -36,8 +37,8 @@ import Testing
         #expect(try t.store.tip(r.tipID).content.contact == .declined)
     }
 
-    @Test func submitIsIdempotent() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func submitIsIdempotent(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         let first = try t.tip("sold in Lidl", photo: "p1")
         let before = try t.snapshot()
         let again = try t.tip("sold in Lidl", photo: "p1")
@@ -49,8 +50,8 @@ import Testing
 
     /// Until schema 2 a second tipster's tip with an already stored photo was dropped as "duplicate-photo",
     /// losing their claims. Now it is a tip of its own that refers to the stored photo (stored once).
-    @Test func samePhotoFromAnotherTipsterIsKeptAndSharesThePhoto() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func samePhotoFromAnotherTipsterIsKeptAndSharesThePhoto(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         let first = try t.tip("sold in Lidl", photo: "p1")
         let hashRows = try t.db.queryFirst("SELECT count(*) FROM hashes") { $0.int(0) }
         let second = try t.tip("different words, same photo", photo: "p1")
@@ -67,8 +68,8 @@ import Testing
         #expect(try t.store.verifyAudit() == .ok(count: try t.store.auditLog().count))
     }
 
-    @Test func importProgressIsWrittenWithTheTip() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func importProgressIsWrittenWithTheTip(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         let l1 = ImportLine(source: "tips.jsonl", lineNumber: 1, lineSHA256: try sha("line one"))
         let l2 = ImportLine(source: "tips.jsonl", lineNumber: 2, lineSHA256: try sha("line two"))
         let l3 = ImportLine(source: "tips.jsonl", lineNumber: 3, lineSHA256: try sha("line three"))
@@ -85,8 +86,8 @@ import Testing
         #expect(try t.store.importProgress(source: "tips.jsonl")[l3.lineSHA256]?.outcome == .imported)
     }
 
-    @Test func tipAboutAnUnpublishedObjectIsRefused() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func tipAboutAnUnpublishedObjectIsRefused(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.draft("TAO-2026-014")
         let before = try t.snapshot()
         #expect(throws: CaseWorkError.self) { try t.tip("x", about: "TAO-2026-014") }
@@ -94,8 +95,8 @@ import Testing
         #expect(try t.snapshot() == before)
     }
 
-    @Test func reviewWorkflowAndClosedTipRefusal() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func reviewWorkflowAndClosedTipRefusal(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         try t.published("TAO-2026-014")
         let code = try ObjectCode("TAO-2026-014")
         let id = try t.tip("label reads Zbyszko").tipID
@@ -125,8 +126,8 @@ import Testing
     }
 
     /// Listing loads tips in chunks of 256; crossing chunk borders must give the same tips as one-by-one reads.
-    @Test func listingManyTipsMatchesSingleReads() throws {
-        let t = try TempStore(durability: .normal)
+    @Test(arguments: StoreBackend.available) func listingManyTipsMatchesSingleReads(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend, durability: .normal)
         var ids: [TipID] = []
         for i in 0..<600 {
             ids.append(try t.tip("tip \(i)", photo: i % 3 == 0 ? "p\(i)" : nil, brand: i % 2 == 0 ? "B\(i)" : nil).tipID)
@@ -142,8 +143,8 @@ import Testing
         #expect(throws: StoreError.self) { try t.store.tip(TipID(10_000)) }
     }
 
-    @Test func queueOrdersByStoredScoreOrByCallerPriority() throws {
-        let t = try TempStore()
+    @Test(arguments: StoreBackend.available) func queueOrdersByStoredScoreOrByCallerPriority(_ backend: StoreBackend) throws {
+        let t = try TempStore(backend)
         let a = try t.tip("a").tipID
         let b = try t.tip("b").tipID
         let c = try t.tip("c").tipID
