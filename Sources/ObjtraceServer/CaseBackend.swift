@@ -68,22 +68,13 @@ package final class CaseBackend: @unchecked Sendable {
     // Confined to readQueue.
     private var reader: CaseStore
 
-    /// Opens the store (which must exist with this build's schema) and creates the receipts table if missing.
+    /// Opens the store, which must exist with this build's schema (receipts are its `web_receipts` table).
     init(storePath: String, maxPixels: Int) throws {
         path = storePath
         writer = try CaseService(path: storePath)
         writer.decodeOptions.maxPixels = maxPixels
         reader = try CaseStore(path: storePath)
         try reader.checkSchema()
-        // Receipts: only the SHA-256 of each code is stored, beside the tip it names. The code itself is shown
-        // once to the tipster and kept nowhere on the server.
-        let postgres = writer.store.database.dialect == .postgres
-        try writer.store.database.execute("""
-            CREATE TABLE IF NOT EXISTS web_receipts (
-                receipt_sha256 TEXT PRIMARY KEY CHECK (length(receipt_sha256) = 64),
-                tip_id         \(postgres ? "BIGINT" : "INTEGER") NOT NULL REFERENCES tips(id)
-            )\(postgres ? "" : " STRICT")
-            """)
     }
 
     private func onWriter<T: Sendable>(_ body: @escaping @Sendable (CaseBackend) throws -> T) async throws -> T {

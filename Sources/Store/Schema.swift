@@ -28,6 +28,7 @@ enum Schema {
         Migration(version: 3, name: "audit covers case rows; no INSERT OR REPLACE over audit rows or reviews",
                   sql: v2AuditIntegrity, postgres: postgresTranslation(of: v2AuditIntegrity) + postgresV3),
         Migration(version: 4, name: "match level: product or brand (issue 16)", sql: v4MatchLevel),
+        Migration(version: 5, name: "web receipts: the SHA-256 of each tip receipt code beside its tip", sql: v5WebReceipts),
     ]
 
     static var latestVersion: Int { migrations.last!.version }
@@ -36,6 +37,16 @@ enum Schema {
     /// line); rows recorded before it are product level, as they were reported.
     static let v4MatchLevel = """
         ALTER TABLE tip_matches ADD COLUMN level TEXT NOT NULL DEFAULT 'product' CHECK (level IN ('product','brand'));
+        """
+
+    /// The public server's receipts: only the SHA-256 of each code is stored, beside the tip it names (the code
+    /// is shown once to the tipster and kept nowhere). `IF NOT EXISTS`: servers before this step created the
+    /// table themselves.
+    static let v5WebReceipts = """
+        CREATE TABLE IF NOT EXISTS web_receipts (
+            receipt_sha256 TEXT PRIMARY KEY CHECK (length(receipt_sha256) = 64),
+            tip_id         INTEGER NOT NULL REFERENCES tips(id)
+        ) STRICT;
         """
 
     private static let objectStates = "'draft','approved','published','identified','eliminated-ubiquitous','withdrawn','archived'"

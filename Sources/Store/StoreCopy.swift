@@ -45,15 +45,6 @@ extension CaseStore {
                 try database.execute(migration.script(for: database.dialect))
             }
             try setSchemaVersionForCopy(Schema.latestVersion)
-            if tables.contains("web_receipts") {
-                let postgres = database.dialect == .postgres
-                try database.execute("""
-                    CREATE TABLE IF NOT EXISTS web_receipts (
-                        receipt_sha256 TEXT PRIMARY KEY CHECK (length(receipt_sha256) = 64),
-                        tip_id         \(postgres ? "BIGINT" : "INTEGER") NOT NULL REFERENCES tips(id)
-                    )\(postgres ? "" : " STRICT")
-                    """)
-            }
             try withSchema?(self)
             for table in ordered { try copyRows(of: table, from: source) }
             if database.dialect == .postgres {

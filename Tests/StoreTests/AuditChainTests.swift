@@ -5,13 +5,13 @@ import Testing
 
 /// Tampering as an attacker with write access to the file would do it: drop the triggers, then edit.
 @Suite struct AuditChainTests {
-    /// A store with 11 audit rows (four migrations + 7 operations).
+    /// A store with 12 audit rows (five migrations + 7 operations).
     func populated(_ backend: StoreBackend) throws -> TempStore {
         let t = try TempStore(backend)
         try t.published("TAO-2026-014")  // add, crop, approve, approve, publish = 5
         try t.tip("one")
         try t.tip("two")
-        #expect(try t.store.verifyAudit() == .ok(count: 11))
+        #expect(try t.store.verifyAudit() == .ok(count: 12))
         try t.dropAuditLogTriggers()
         return t
     }
@@ -25,10 +25,10 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available, [
-        "UPDATE audit_log SET analyst = 'mallory' WHERE seq = 7",
-        "UPDATE audit_log SET details = replace(details, 'alice', 'bob') WHERE seq = 7",
-        "UPDATE audit_log SET time_ms = time_ms + 1 WHERE seq = 7",
-        "UPDATE audit_log SET action = 'object.publish' WHERE seq = 7",
+        "UPDATE audit_log SET analyst = 'mallory' WHERE seq = 8",
+        "UPDATE audit_log SET details = replace(details, 'alice', 'bob') WHERE seq = 8",
+        "UPDATE audit_log SET time_ms = time_ms + 1 WHERE seq = 8",
+        "UPDATE audit_log SET action = 'object.publish' WHERE seq = 8",
     ])
     func editedRowIsNamed(backend: StoreBackend, sql: String) throws {
         let t = try populated(backend)
@@ -74,23 +74,23 @@ import Testing
     @Test(arguments: StoreBackend.available) func truncationIsCaughtWithAnAnchor(_ backend: StoreBackend) throws {
         let t = try populated(backend)
         let anchor = try #require(try t.store.auditHead())
-        #expect(anchor.seq == 11)
-        #expect(try t.store.verifyAudit(anchor: anchor) == .ok(count: 11))
-        try t.db.run("DELETE FROM audit_log WHERE seq >= 9")
+        #expect(anchor.seq == 12)
+        #expect(try t.store.verifyAudit(anchor: anchor) == .ok(count: 12))
+        try t.db.run("DELETE FROM audit_log WHERE seq >= 10")
         // The chain alone cannot see a cut end; the tips those rows recorded now have no audit entry.
         #expect(try broken(t).problem == .rowUnrecorded)
         let b = try broken(t, anchor: anchor)
-        #expect(b.seq == 11 && b.problem == .truncated)
+        #expect(b.seq == 12 && b.problem == .truncated)
     }
 
     @Test(arguments: StoreBackend.available) func everyRowEditIsCaught(_ backend: StoreBackend) throws {
         let t = try populated(backend)
-        for seq in 1...11 {
+        for seq in 1...12 {
             try t.db.run("UPDATE audit_log SET subject = subject || ' ' WHERE seq = ?", [seq])
             let b = try broken(t)
             #expect(b.seq == Int64(seq) && b.problem == .edited)
             try t.db.run("UPDATE audit_log SET subject = rtrim(subject, ' ') WHERE seq = ?", [seq])
-            #expect(try t.store.verifyAudit() == .ok(count: 11))
+            #expect(try t.store.verifyAudit() == .ok(count: 12))
         }
     }
 
@@ -113,7 +113,7 @@ import Testing
             try t.db.run("UPDATE audit_log SET analyst = ?, prev_hash = ?, hash = ? WHERE seq = ?", [analyst, prev, hash, row.seq])
             prev = hash
         }
-        #expect(try t.store.verifyAudit() == .ok(count: 11))
+        #expect(try t.store.verifyAudit() == .ok(count: 12))
         let b = try broken(t, anchor: anchor)
         #expect(b.seq == 11 && b.problem == .anchorMismatch)
     }
@@ -131,7 +131,7 @@ import Testing
         try t.published("TAO-2026-014")
         try t.tip("one", brand: "Alpro")
         try t.tip("two")
-        #expect(try t.store.verifyAudit() == .ok(count: 11))
+        #expect(try t.store.verifyAudit() == .ok(count: 12))
         // A second connection, as the sqlite3 shell would be: no objtrace triggers there.
         let shell = try Database(path: t.path)
         try shell.execute(sql)
