@@ -72,7 +72,7 @@ let package = Package(
         // SQLite persistence: schema, migrations, transactions, audit chain.
         .target(
             name: "Store",
-            dependencies: ["CSQLite", "CaseWork", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "CaseWork", "Matching", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // The library behind the CLI: files, bulk hashing, ingest, matching, referrals.

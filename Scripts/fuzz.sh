@@ -6,7 +6,10 @@
 #   transcode  C shims: the tip-photo working copy (ot_jpeg_transcode, PNG re-encode), with a same-pixels oracle
 #   strip      Swift: MetadataStripper.workingCopy, ImageDecoder.decode/inspect, ExifSummary, MetadataScan
 #   exif       Swift: the EXIF/TIFF parser, JPEG segment and PNG chunk walkers, MetadataScan (fast, no decoding)
-#   importline Swift: the `tip import` line parser (StrictJSON, ImportLineFields, lexical path rules)
+#   importline Swift: the `tip import` line parser (JSONValue, ImportLineFields, lexical path rules)
+#   heif, webp, gif  C shims over libheif, libwebp and giflib (Sources/CExtraCodecs): open, limits, decode,
+#              metadata, seeded with the test files in Tests/ImageDecodingTests/ExtraFormats (Debian's libraries
+#              are not instrumented: coverage guidance stops at the shim, ASan and UBSan still check it)
 #
 # Everything is built with the Swift toolchain's clang/swiftc (-fsanitize=fuzzer,address) into .build-fuzz/.
 # When Scripts/fuzz-build-libs.sh has built instrumented libjpeg-turbo/libpng into .build-fuzz/lib, they are
@@ -59,8 +62,15 @@ decode | transcode)
     ;;
 strip | exif)
     shims
-    printf 'module CImageCodecs {\n    header "%s"\n    export *\n}\n' \
-        "$root/Sources/CImageCodecs/include/image_codecs.h" > "$obj/module.modulemap"
+    # ImageDecoding also wraps libheif, libwebp and giflib (CExtraCodecs): their shims get coverage too.
+    for f in "$root/Sources/CExtraCodecs/"*.c; do
+        "$cc" "${cflags[@]}" -I "$root/Sources/CExtraCodecs/include" -fsanitize=fuzzer-no-link,address -c "$f" \
+            -o "$obj/extra_$(basename "$f" .c).o"
+    done
+    libs+=(-lheif -lwebpdemux -lwebp -lgif)
+    printf 'module CImageCodecs {\n    header "%s"\n    export *\n}\nmodule CExtraCodecs {\n    header "%s"\n    export *\n}\n' \
+        "$root/Sources/CImageCodecs/include/image_codecs.h" "$root/Sources/CExtraCodecs/include/extra_codecs.h" \
+        > "$obj/module.modulemap"
     swift_module ImageCore "$root/Sources/ImageCore/"*.swift
     swift_module ImageDecoding "$root/Sources/ImageDecoding/"*.swift
     "$toolchain/swiftc" -sanitize=fuzzer,address -parse-as-library -g -O -module-name Fuzz -I "$obj" \
@@ -70,10 +80,23 @@ strip | exif)
 importline)
     "$toolchain/swiftc" -sanitize=fuzzer,address -parse-as-library -g -O -module-name ImportLineFuzz \
         "$root/Tests/Fuzz/importline_fuzz.swift" "$root/Sources/ObjtraceKit/ImportLineParser.swift" \
+        "$root/Sources/ObjtraceKit/JSONValue.swift" \
         -o "$out/bin/$target"
     ;;
+heif | webp | gif)
+    case "$target" in
+    heif) codec_libs=(-lheif) ext=heic ;;
+    webp) codec_libs=(-lwebpdemux -lwebp) ext=webp ;;
+    gif) codec_libs=(-lgif) ext=gif ;;
+    esac
+    "$cc" "${cflags[@]}" -fsanitize=fuzzer,address,undefined -DOTX_FUZZ_$(echo "$target" | tr a-z A-Z) \
+        -I "$root/Sources/CExtraCodecs/include" "$root/Sources/CExtraCodecs/$target.c" \
+        "$root/Tests/Fuzz/extra_codecs_fuzz.c" "${codec_libs[@]}" -o "$out/bin/$target"
+    cp -n "$root/Tests/ImageDecodingTests/ExtraFormats/"*."$ext" "$out/corpus/$target/"
+    max_len=300000  # phone HEICs are larger than the other targets' inputs
+    ;;
 *)
-    echo "unknown target '$target' (decode, transcode, strip, exif, importline)" >&2
+    echo "unknown target '$target' (decode, transcode, strip, exif, importline, heif, webp, gif)" >&2
     exit 2
     ;;
 esac
@@ -85,4 +108,4 @@ dict=()
 cd "$out/findings/$target"
 export SWIFT_BACKTRACE=enable=no  # libFuzzer and ASan report crashes; the Swift backtracer only confuses ASan
 exec "$out/bin/$target" "${corpus[@]}" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2560 -timeout=20 \
-    -max_len=65536 -print_final_stats=1 "$@"
+    -max_len="${max_len:-65536}" -print_final_stats=1 "$@"

@@ -27,9 +27,26 @@ public enum MetadataScan {
     /// the worst).
     public static let maxTIFFHeaders = 4096
 
-    private static let xmpGPS: [[UInt8]] = ["GPSLatitude", "GPSLongitude", "GPSPosition"].map { Array($0.utf8) }
+    private static let gpsNames = ["GPSLatitude", "GPSLongitude", "GPSPosition"]
     /// BodySerialNumber, LensSerialNumber, aux:SerialNumber, CameraSerialNumber, …
-    private static let xmpSerial: [[UInt8]] = [Array("SerialNumber".utf8)]
+    private static let serialNames = ["SerialNumber"]
+    /// XMP may be UTF-8, UTF-16 or UTF-32 (XMP Specification Part 1, 7.1): the names in every encoding
+    /// whose first byte is the letter itself (UTF-8, UTF-16LE, UTF-32LE) …
+    private static let xmpGPS: [[UInt8]] = gpsNames.flatMap(encodings)
+    private static let xmpSerial: [[UInt8]] = serialNames.flatMap(encodings)
+    /// … and the big-endian ones, which start with zero bytes.
+    private static let xmpGPSBigEndian: [[UInt8]] = gpsNames.flatMap(bigEndianEncodings)
+    private static let xmpSerialBigEndian: [[UInt8]] = serialNames.flatMap(bigEndianEncodings)
+
+    private static func encodings(_ name: String) -> [[UInt8]] {
+        let ascii = Array(name.utf8)
+        return [ascii, ascii.flatMap { [$0, 0] }, ascii.flatMap { [$0, 0, 0, 0] }]
+    }
+
+    private static func bigEndianEncodings(_ name: String) -> [[UInt8]] {
+        let ascii = Array(name.utf8)
+        return [ascii.flatMap { [0, $0] }, ascii.flatMap { [0, 0, 0, $0] }]
+    }
     private static let rawProfile: [UInt8] = Array("Raw profile type ".utf8)
 
     /// Scans `bytes` whole.
@@ -57,6 +74,11 @@ public enum MetadataScan {
                 } else if c == 0x47 || c == 0x53 {  // G, S: XMP property names
                     if !found.hasGPS, xmpGPS.contains(where: { matches($0, b, at: i) }) { found.hasGPS = true }
                     if !found.hasDeviceSerial, xmpSerial.contains(where: { matches($0, b, at: i) }) {
+                        found.hasDeviceSerial = true
+                    }
+                } else if c == 0, b[i + 1] == 0x47 || b[i + 1] == 0x53 || (b[i + 1] == 0 && b[i + 2] == 0) {
+                    if !found.hasGPS, xmpGPSBigEndian.contains(where: { matches($0, b, at: i) }) { found.hasGPS = true }
+                    if !found.hasDeviceSerial, xmpSerialBigEndian.contains(where: { matches($0, b, at: i) }) {
                         found.hasDeviceSerial = true
                     }
                 } else if c == 0x52, matches(rawProfile, b, at: i) {  // "Raw profile type exif|APP1"

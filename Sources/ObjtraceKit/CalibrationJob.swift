@@ -98,7 +98,7 @@ public enum CalibrationJob {
             let d = distances(q, r)
             inspect?(pair, d)
             for (algo, d) in d {
-                samples[Matching.HashAlgorithm(rawValue: algo), default: []].append(LabelledDistance(distance: d, isMatch: pair.isMatch))
+                samples[HashAlgorithm(rawValue: algo), default: []].append(LabelledDistance(distance: d, isMatch: pair.isMatch))
             }
         }
         return try MatchPolicy.calibrated(from: samples, targetFalsePositiveRate: targetFalsePositiveRate)

@@ -132,7 +132,7 @@ public final class CatalogueIndex {
     /// - Complexity: O(bank hashes); banks are small allow-/watch-lists.
     public func bankHits(_ hashes: MatchHashes) throws -> [BankKind: [String]] {
         let policy = try matchPolicy()
-        func t(_ a: String) -> Int { policy.thresholds[Matching.HashAlgorithm(rawValue: a)] ?? -1 }
+        func t(_ a: String) -> Int { policy.thresholds[HashAlgorithm(rawValue: a)] ?? -1 }
         var hits: [BankKind: Set<String>] = [:]
         for b in try bankHashes() where hits[b.kind]?.contains(b.bank) != true {
             var hit = false

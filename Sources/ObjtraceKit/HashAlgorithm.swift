@@ -1,14 +1,23 @@
 import Foundation
 import ImageCore
 public import ImageDecoding
+public import Matching
 public import PerceptualHash
 
-/// The hash algorithms by their CLI and storage names.
-public enum HashAlgorithm: String, Sendable, CaseIterable, Codable {
-    case pdq, pdq8, phash, dhash, ahash, whash
+/// The algorithms the hasher computes. `HashAlgorithm` is Matching's one name for an algorithm (what a policy
+/// judges, what a stored match lists, what `--algo` takes): these are the ones with pixels behind them, beside
+/// `.local` (local-feature verification), which is evidence but no hash.
+extension HashAlgorithm {
+    /// imagehash aHash (64-bit).
+    public static let ahash: HashAlgorithm = "ahash"
+    /// imagehash wHash (64-bit).
+    public static let whash: HashAlgorithm = "whash"
 
-    /// The request flag for `computeHashes`.
-    public var request: HashRequest {
+    /// Every algorithm `computeHashes` can compute, in the CLI's order.
+    public static let computable: [HashAlgorithm] = [.pdq, .pdq8, .phash, .dhash, .ahash, .whash]
+
+    /// The request flag for `computeHashes`; nil for an algorithm with no hash behind it.
+    public var request: HashRequest? {
         switch self {
         case .pdq: .pdq
         case .pdq8: .pdq8
@@ -16,15 +25,18 @@ public enum HashAlgorithm: String, Sendable, CaseIterable, Codable {
         case .dhash: .dhash
         case .ahash: .ahash
         case .whash: .whash
+        default: nil
         }
     }
 
-    /// Parses a comma-separated list such as `pdq,phash`, keeping order and dropping repeats.
+    /// Parses a comma-separated list such as `pdq,phash` of computable algorithms, keeping order and dropping
+    /// repeats.
     public static func parseList(_ text: String) throws(InputError) -> [HashAlgorithm] {
         var out: [HashAlgorithm] = []
         for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
-            guard let algo = HashAlgorithm(rawValue: name) else {
-                throw InputError("unknown algorithm '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+            let algo = HashAlgorithm(rawValue: name)
+            guard computable.contains(algo) else {
+                throw InputError("unknown algorithm '\(name)' (known: \(computable.map(\.rawValue).joined(separator: ", ")))")
             }
             if !out.contains(algo) { out.append(algo) }
         }
@@ -71,7 +83,7 @@ public struct ImageHasher: Sendable {
     }
 
     /// The combined request for `computeHashes`.
-    public var request: HashRequest { algorithms.reduce(into: HashRequest()) { $0.formUnion($1.request) } }
+    public var request: HashRequest { algorithms.reduce(into: HashRequest()) { $0.formUnion($1.request ?? []) } }
 
     /// Decodes `bytes` and hashes the result.
     public func hash(_ bytes: [UInt8]) throws(DecodeError) -> (results: HashResults, image: DecodedImage) {
@@ -115,6 +127,7 @@ extension HashResults {
         case .dhash: dhash.map { [$0.hex] }
         case .ahash: ahash.map { [$0.hex] }
         case .whash: whash.map { [$0.hex] }
+        default: nil
         }
     }
 }

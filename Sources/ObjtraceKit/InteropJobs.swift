@@ -158,9 +158,9 @@ public enum InteropJobs {
                 guard case .object(let code) = hit.reference.subject else { return nil }
                 var m = JSONLine()
                 m.add("object", code.value)
-                m.add("algo", "pdq")
+                m.add("algo", HashAlgorithm.pdq.rawValue)
                 m.add("distance", hit.distance)
-                m.add("tier", "suggest")
+                m.add("tier", MatchTier.suggest.description)
                 return m
             })
             return line.description

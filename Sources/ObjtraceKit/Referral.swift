@@ -2,6 +2,7 @@ public import CaseWork
 import Foundation
 import ImageCore
 import ImageDecoding
+import Matching
 import Store
 
 /// Writes the dossier a referral sends to one country's authority: `referral.json`, `referral.html` and the
@@ -166,8 +167,8 @@ struct ReferralContent {
             line.add("tip", m.tipID)
             line.add("tipPhotoSha256", m.tipImage.sha256)
             line.add("cropSha256", m.cropImage.sha256)
-            line.add("tier", m.tier)
-            line.add("algos", m.algorithms)
+            line.add("tier", m.tier.description)
+            line.add("algos", Reports.algoNames(m.algorithms))
             if let s = m.strength { line.add("strength", Reports.score(s)) }
             return line
         })

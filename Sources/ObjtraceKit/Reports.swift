@@ -23,8 +23,11 @@ public enum Reports {
     public static func score(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
     /// `values` without repeats, first occurrence kept.
-    public static func unique(_ values: [String]) -> [String] {
-        var seen = Set<String>()
+    /// The names of the agreeing algorithms, each once, in the order found.
+    public static func algoNames(_ algos: [HashAlgorithm]) -> [String] { unique(algos).map(\.rawValue) }
+
+    public static func unique<Value: Hashable>(_ values: [Value]) -> [Value] {
+        var seen = Set<Value>()
         return values.filter { seen.insert($0).inserted }
     }
 
@@ -74,7 +77,7 @@ public enum Reports {
     }
 
     static func matchRow(_ m: StoredMatch) -> [String] {
-        [String(m.tipID.rawValue), m.tier, String(format: "%.3f", m.strength), unique(m.algos).joined(separator: ","),
+        [String(m.tipID.rawValue), m.tier.description, String(format: "%.3f", m.strength), algoNames(m.algos).joined(separator: ","),
          m.distances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), m.transform]
     }
 
@@ -84,9 +87,9 @@ public enum Reports {
         line.add("tip", Int(m.tipID.rawValue))
         if let o = m.object { line.add("object", o.value) }
         if let t = m.referenceTip { line.add("sameAsTip", Int(t.rawValue)) }
-        line.add("tier", m.tier)
+        line.add("tier", m.tier.description)
         line.add("strength", score(m.strength))
-        line.add("algos", unique(m.algos))
+        line.add("algos", algoNames(m.algos))
         var d = JSONLine()
         for (k, v) in m.distances.sorted(by: { $0.key < $1.key }) { d.add(k, v) }
         line.add("distances", d)
@@ -140,8 +143,8 @@ public enum Reports {
         out.append("matches (\(matches.count)):")
         if !matches.isEmpty {
             out += TextTable.render(["OBJECT/TIP", "TIER", "STRENGTH", "ALGOS", "DISTANCES", "TRANSFORM"], matches.map { m in
-                [m.object.map { $0.value } ?? m.referenceTip.map { "tip \($0)" } ?? "-", m.tier, String(format: "%.3f", m.strength),
-                 unique(m.algos).joined(separator: ","),
+                [m.object.map { $0.value } ?? m.referenceTip.map { "tip \($0)" } ?? "-", m.tier.description,
+                 String(format: "%.3f", m.strength), algoNames(m.algos).joined(separator: ","),
                  m.distances.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), m.transform]
             }).map { "  " + $0 }
         }

@@ -196,19 +196,19 @@ public final class TipIntake {
                     StoredMatch(tipPhotoID: photoID, tipID: tip, reference: m.reference.owner,
                                 object: { if case .object(let c) = m.reference.subject { return c } else { return nil } }(),
                                 referenceTip: { if case .tip(let t) = m.reference.subject { return t } else { return nil } }(),
-                                algos: m.assessment.agreeing.map(\.rawValue), distances: m.distances, transform: m.transform,
-                                tier: m.assessment.tier.description, strength: m.assessment.strength)
+                                algos: m.assessment.agreeing, distances: m.distances, transform: m.transform,
+                                tier: m.assessment.tier, strength: m.assessment.strength)
                 }
                 if !suppressed { rows = Self.mergeLocal(rows, hits: photo.localHits, photoID: photoID, tip: tip) }
                 try store.recordMatches(rows, by: analyst)
             }
             for row in rows {
                 if let o = row.object {
-                    best = max(best, row.strength + (row.tier == "confirm" ? 1 : 0))
+                    best = max(best, row.strength + (row.tier == .confirm ? 1 : 0))
                     strength[o] = max(strength[o] ?? 0, row.strength)
-                    if row.tier == "confirm" { confirmed.insert(o) }
+                    if row.tier == .confirm { confirmed.insert(o) }
                 }
-                if row.tier == "confirm", let other = row.referenceTip, other != tip { linkedTips.append(other) }
+                if row.tier == .confirm, let other = row.referenceTip, other != tip { linkedTips.append(other) }
             }
             reports.append(CaseService.PhotoReport(
                 path: photo.path, originalSHA256: photo.originalSHA256, workingSHA256: photo.workingSHA256,
@@ -250,12 +250,12 @@ public final class TipIntake {
                 var distances = r.distances
                 distances["local-inliers"] = hit.match.inliers
                 rows[i] = StoredMatch(tipPhotoID: r.tipPhotoID, tipID: r.tipID, reference: r.reference, object: r.object,
-                                      referenceTip: nil, algos: r.algos + ["local"], distances: distances, transform: r.transform,
-                                      tier: "confirm", strength: max(r.strength, strength), region: hit.regionText)
+                                      referenceTip: nil, algos: r.algos + [.local], distances: distances, transform: r.transform,
+                                      tier: .confirm, strength: max(r.strength, strength), region: hit.regionText)
             } else {
                 rows.append(StoredMatch(tipPhotoID: photoID, tipID: tip, reference: .objectCrop(hit.cropID), object: hit.object,
-                                        referenceTip: nil, algos: ["local"], distances: ["local-inliers": hit.match.inliers],
-                                        transform: hit.match.mirrored ? "mirrored" : "orig", tier: "suggest", strength: strength,
+                                        referenceTip: nil, algos: [.local], distances: ["local-inliers": hit.match.inliers],
+                                        transform: hit.match.mirrored ? "mirrored" : "orig", tier: .suggest, strength: strength,
                                         region: hit.regionText))
             }
         }

@@ -27,7 +27,7 @@ public struct PublicObject: Sendable, Equatable {
     public var cropSHA256: String?
 }
 
-/// A tip as received over HTTP, already validated for size; photos are temporary files of sniffed JPEG/PNG.
+/// A tip as received over HTTP, already validated for size; photos are temporary files of a sniffed format objtrace decodes.
 struct WebTip: Sendable {
     var object: String?
     var text = ""

@@ -1,7 +1,7 @@
 import Crypto
-public import Foundation
+package import Foundation
 import Hummingbird
-public import HTTPTypes
+package import HTTPTypes
 import ImageDecoding
 import NIOCore
 import Prometheus

@@ -1,5 +1,5 @@
 import CaseWork
-public import Foundation
+package import Foundation
 import Mustache
 
 /// Templates, message catalogues and country names, loaded once at start.

@@ -5,8 +5,8 @@ import Hummingbird
 import HummingbirdCore
 public import Logging
 import NIOCore
-public import Prometheus
-public import ServiceLifecycle
+package import Prometheus
+package import ServiceLifecycle
 import UnixSignals
 
 /// Everything `objtrace serve` can be told.

@@ -26,7 +26,7 @@ public struct UploadLimits: Sendable {
 struct UploadError: Error, Sendable {
     var field: String
     var reason: String
-    /// 413 for size limits, 400 for malformed input, 415 for a type that is not JPEG/PNG.
+    /// 413 for size limits, 400 for malformed input, 415 for a type objtrace does not decode.
     var status: HTTPResponse.Status = .badRequest
 }
 
@@ -237,46 +237,80 @@ private final class PartState {
     }
 }
 
-/// Checks the first bytes of an upload: JPEG or PNG by their signature (never by name or declared type), and
-/// the pixel count from the PNG IHDR or the JPEG SOF marker as soon as it has arrived.
+/// Checks the first bytes of an upload: a format objtrace decodes (JPEG, PNG, GIF, WebP, HEIC/HEIF) by its
+/// signature (never by name or declared type), and the pixel count as soon as the header carrying it has arrived
+/// (PNG IHDR, JPEG SOF, GIF logical screen, WebP VP8/VP8L/VP8X). A HEIF's size sits in a property box anywhere in
+/// its `meta`; the decoder's pixel limit refuses it before any pixel is decoded.
 enum ImageHeader {
     enum Verdict { case needMore, ok, refused(UploadError) }
 
+    static let notAnImage = "not a JPEG, PNG, GIF, WebP or HEIC image"
+
     static func check(_ head: [UInt8], maxPixels: Int, final: Bool = false) -> Verdict {
-        if head.count < 8 {
-            return final ? .refused(UploadError(field: "photo", reason: "not a JPEG or PNG image",
-                                                status: .unsupportedMediaType)) : .needMore
+        if head.count < 16 {
+            return final ? .refused(UploadError(field: "photo", reason: notAnImage, status: .unsupportedMediaType))
+                : .needMore
         }
         let format = ImageFormat.sniff(head)
-        guard format == .jpeg || format == .png else {
-            return .refused(UploadError(field: "photo", reason: "not a JPEG or PNG image (\(format.rawValue))",
+        guard format.isDecodable else {
+            return .refused(UploadError(field: "photo", reason: "\(notAnImage) (\(format.rawValue))",
                                         status: .unsupportedMediaType))
         }
-        var dims: (Int, Int)?
-        if format == .png {
+        let dims: (Int, Int)?
+        switch format {
+        case .png:
             guard head.count >= 24 else { return final ? .ok : .needMore }
-            func be32(_ i: Int) -> Int { Int(head[i]) << 24 | Int(head[i + 1]) << 16 | Int(head[i + 2]) << 8 | Int(head[i + 3]) }
-            dims = (be32(16), be32(20))
-        } else {
-            var i = 2
-            while i + 9 < head.count {
-                guard head[i] == 0xFF else { break }
-                let marker = head[i + 1]
-                if marker == 0xFF { i += 1; continue }
-                if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 { i += 2; continue }
-                let length = Int(head[i + 2]) << 8 | Int(head[i + 3])
-                if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC {
-                    dims = (Int(head[i + 7]) << 8 | Int(head[i + 8]), Int(head[i + 5]) << 8 | Int(head[i + 6]))
-                    break
-                }
-                i += 2 + length
-            }
-            if dims == nil { return .needMore }
+            dims = (be32(head, 16), be32(head, 20))
+        case .jpeg:
+            dims = jpegSize(head)
+            if dims == nil { return final ? .ok : .needMore }
+        case .gif:
+            dims = (Int(head[6]) | Int(head[7]) << 8, Int(head[8]) | Int(head[9]) << 8)
+        case .webp:
+            guard head.count >= 30 else { return final ? .ok : .needMore }
+            dims = webpSize(head)
+        default:
+            dims = nil
         }
         if let (w, h) = dims, w * h > maxPixels {
             return .refused(UploadError(field: "photo", reason: "\(w)×\(h) pixels is more than allowed",
                                         status: .contentTooLarge))
         }
         return .ok
+    }
+
+    private static func be32(_ b: [UInt8], _ i: Int) -> Int {
+        Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3])
+    }
+
+    /// Width × height from the first SOF marker in the bytes so far, or nil.
+    private static func jpegSize(_ head: [UInt8]) -> (Int, Int)? {
+        var i = 2
+        while i + 9 < head.count {
+            guard head[i] == 0xFF else { return nil }
+            let marker = head[i + 1]
+            if marker == 0xFF { i += 1; continue }
+            if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 { i += 2; continue }
+            let length = Int(head[i + 2]) << 8 | Int(head[i + 3])
+            if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC {
+                return (Int(head[i + 7]) << 8 | Int(head[i + 8]), Int(head[i + 5]) << 8 | Int(head[i + 6]))
+            }
+            i += 2 + length
+        }
+        return nil
+    }
+
+    /// The canvas of a WebP from its first chunk (VP8X canvas, VP8 frame header or VP8L header), or nil for
+    /// another first chunk (the decoder checks the limit then).
+    private static func webpSize(_ b: [UInt8]) -> (Int, Int)? {
+        func le24(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 }
+        switch String(decoding: b[12..<16], as: UTF8.self) {
+        case "VP8X": return (le24(24) + 1, le24(27) + 1)
+        case "VP8 ": return ((Int(b[26]) | Int(b[27]) << 8) & 0x3FFF, (Int(b[28]) | Int(b[29]) << 8) & 0x3FFF)
+        case "VP8L":
+            let bits = UInt32(b[21]) | UInt32(b[22]) << 8 | UInt32(b[23]) << 16 | UInt32(b[24]) << 24
+            return (Int(bits & 0x3FFF) + 1, Int((bits >> 14) & 0x3FFF) + 1)
+        default: return nil
+        }
     }
 }

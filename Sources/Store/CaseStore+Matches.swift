@@ -1,4 +1,5 @@
 public import CaseWork
+public import Matching
 
 /// One auto-match of a tip photo against a catalogue crop or an earlier tip photo.
 public struct StoredMatch: Hashable, Sendable {
@@ -12,14 +13,14 @@ public struct StoredMatch: Hashable, Sendable {
     public let object: ObjectCode?
     /// The other tip, when the reference is a tip photo.
     public let referenceTip: TipID?
-    /// Agreeing algorithms, e.g. `["pdq","phash"]`.
-    public let algos: [String]
+    /// Agreeing algorithms, e.g. `[.pdq, .phash]`, and `.local` for a local-feature verification.
+    public let algos: [HashAlgorithm]
     /// Distances per algorithm, as `algo=d` pairs.
     public let distances: [String: Int]
     /// The query transform that matched (`orig`, `rot90`, …).
     public let transform: String
-    /// `confirm` or `suggest`.
-    public let tier: String
+    /// The tier the match reached.
+    public let tier: MatchTier
     /// 0…1.
     public let strength: Double
     /// The matched region on the tip photo for local-feature matches: `x,y;x,y;…`.
@@ -27,7 +28,7 @@ public struct StoredMatch: Hashable, Sendable {
 
     /// A match row.
     public init(tipPhotoID: Int64, tipID: TipID, reference: HashOwner, object: ObjectCode?, referenceTip: TipID?,
-                algos: [String], distances: [String: Int], transform: String, tier: String, strength: Double,
+                algos: [HashAlgorithm], distances: [String: Int], transform: String, tier: MatchTier, strength: Double,
                 region: String? = nil) {
         self.tipPhotoID = tipPhotoID
         self.tipID = tipID
@@ -54,12 +55,25 @@ extension StoredMatch {
         } catch {
             throw StoreError.integrity("match: bad object code (\(error))")
         }
+        let tierName = try r.text("tier")
+        guard let tier = MatchTier(stored: tierName) else { throw StoreError.integrity("match of unknown tier \(tierName)") }
         self.init(tipPhotoID: try r.int("tip_photo_id"), tipID: TipID(try r.int("tip_id")),
                   reference: owner == .objectCrop ? .objectCrop(refID) : .tipPhoto(refID),
                   object: object, referenceTip: try r.optionalInt("ref_tip_id").map(TipID.init),
-                  algos: try r.text("algos").split(separator: ",").map(String.init), distances: CaseStore.decode(try r.text("distances")),
-                  transform: try r.text("transform"), tier: try r.text("tier"), strength: try r.double("strength"),
+                  algos: try r.text("algos").split(separator: ",").map { HashAlgorithm(rawValue: String($0)) }, distances: CaseStore.decode(try r.text("distances")),
+                  transform: try r.text("transform"), tier: tier, strength: try r.double("strength"),
                   region: try r.optionalText("region"))
+    }
+}
+
+extension MatchTier {
+    /// The tier of a stored `tier` column (`suggest` or `confirm`; the schema's CHECK allows no other).
+    init?(stored name: String) {
+        switch name {
+        case "suggest": self = .suggest
+        case "confirm": self = .confirm
+        default: return nil
+        }
     }
 }
 
@@ -81,12 +95,13 @@ extension CaseStore {
                         strength = excluded.strength, region = excluded.region
                     """,
                     [m.tipPhotoID, m.tipID.rawValue, m.reference.kind, m.reference.id, objectID, m.referenceTip?.rawValue,
-                     m.algos.joined(separator: ","), Self.encode(m.distances), m.transform, m.tier, m.strength, m.region])
+                     m.algos.map(\.rawValue).joined(separator: ","), Self.encode(m.distances), m.transform, m.tier.description,
+                     m.strength, m.region])
             }
             try appendAudit(analyst: analyst.name, action: .matchRecord, subject: .tip(matches[0].tipID), details: [
                 "matches": .array(matches.map { m in
-                    .object(["ref": .string("\(m.reference.kind):\(m.reference.id)"), "tier": .string(m.tier),
-                             "algos": .string(m.algos.joined(separator: ","))])
+                    .object(["ref": .string("\(m.reference.kind):\(m.reference.id)"), "tier": .string(m.tier.description),
+                             "algos": .string(m.algos.map(\.rawValue).joined(separator: ","))])
                 }),
             ])
         }

@@ -387,7 +387,7 @@ struct Queue: ParsableCommand {
             var matched: [TipID: String] = [:]
             for t in tips {
                 let best = try store.matches(tip: t.id).filter { $0.object != nil }
-                    .max { ($0.tier == "confirm" ? 1 : 0, $0.strength) < ($1.tier == "confirm" ? 1 : 0, $1.strength) }
+                    .max { ($0.tier, $0.strength) < ($1.tier, $1.strength) }
                 if let best, let o = best.object { matched[t.id] = "\(o.value) (\(best.tier))" }
             }
             printLines(Reports.tips(tips, matched: matched, json: options.json))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Matching
 import ObjtraceKit
 
 struct Hash: ParsableCommand {

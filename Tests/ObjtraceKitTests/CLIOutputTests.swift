@@ -1,4 +1,5 @@
 import Foundation
+import Matching
 import ObjtraceKit
 import Testing
 import TestSupport

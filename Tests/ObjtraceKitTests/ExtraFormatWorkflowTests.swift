@@ -1,6 +1,7 @@
 import CaseWork
 import Foundation
 import ImageDecoding
+import Matching
 import ObjtraceKit
 import Store
 import Testing
@@ -43,7 +44,7 @@ struct ExtraFormatWorkflowTests {
             // Earlier tips of the same picture also match (as duplicates); the best object match is what counts.
             let best = matches.first { $0.object != nil }
             #expect(best?.object == want, "\(file): \(matches.map { "\(String(describing: $0.object)) \($0.algos)" })")
-            #expect(best?.algos.contains("pdq") == true, "\(file): not a PDQ match")
+            #expect(best?.algos.contains(.pdq) == true, "\(file): not a PDQ match")
             let stored = try service.store.tip(result.tipID).content.photos[0]
             let working = try service.blobs.get(stored.workingSHA256.value)
             #expect(ImageFormat.sniff(working) == .png, "\(file): working copy is not a PNG")

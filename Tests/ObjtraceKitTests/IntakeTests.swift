@@ -199,7 +199,7 @@ struct IntakeTests {
         #expect(try service.store.object(code).state == .published)
 
         let after = try service.submitTip(textTip("after", object: nil, photos: [image.path]), by: alice)
-        #expect(after.photos[0].recorded.contains { $0.object == code && $0.tier == "confirm" })
+        #expect(after.photos[0].recorded.contains { $0.object == code && $0.tier == .confirm })
         #expect(service.catalogue.reloads == reloads + 1)
 
         // Withdrawing through the store (not the service) is seen as well.

@@ -1,7 +1,8 @@
 import Foundation
+import Matching
+import ObjtraceKit
 import Testing
 import TestSupport
-import ObjtraceKit
 
 /// The evidence-sheet and referral renderer: structure, escaping of public input, region scaling, and
 /// (opt-in) a real headless-browser check of a page built from real photos.
@@ -18,13 +19,13 @@ import ObjtraceKit
         let tipA = image("thumbs/tip 17.png", "b", 1000, 500, thumb: (200, 100))
         let tipB = image("thumbs/tip-18.png", "c", 640, 480, thumb: (160, 120))
         let matches = [
-            SheetMatch(tipID: "T17", claim: hostile, tipImage: tipA, cropImage: crop, algorithms: ["orb"],
-                       distances: [SheetDistance(algo: "orb", distance: 41)], tier: "strong", strength: 0.87,
+            SheetMatch(tipID: "T17", claim: hostile, tipImage: tipA, cropImage: crop, algorithms: ["local"],
+                       distances: [SheetDistance(algo: "local-inliers", distance: 41)], tier: .confirm, strength: 0.87,
                        region: [SheetPoint(x: 100, y: 50), SheetPoint(x: 900, y: 50), SheetPoint(x: 900, y: 450),
                                 SheetPoint(x: 100, y: 450)], inliers: 57),
             SheetMatch(tipID: "T18", claim: "hotel in Lisbon", tipImage: tipB, cropImage: crop, algorithms: ["pdq", "phash"],
                        distances: [SheetDistance(algo: "pdq", distance: 22, threshold: 31), SheetDistance(algo: "phash", distance: 6)],
-                       tier: "probable", transform: "flipx"),
+                       tier: .suggest, transform: "flipx"),
         ]
         let candidates = [
             SheetCandidate(rank: 1, brand: "Acme <b>", product: "Kettle", country: "PT", score: 2.5, share: 0.625,
@@ -61,7 +62,7 @@ import ObjtraceKit
         #expect(html.contains("<img src=\"thumbs/tip%2017.png\" width=\"200\" height=\"100\" alt=\"tip T17\">"))
         #expect(html.contains("<img src=\"thumbs/crop-1.png\" width=\"200\" height=\"150\""))
         #expect(html.contains("<tr><th>Distances</th><td>pdq 22 (≤ 31), phash 6</td></tr>"))
-        #expect(html.contains("<tr><th>Tier</th><td>probable</td></tr>"))
+        #expect(html.contains("<tr><th>Tier</th><td>suggest</td></tr>"))
         #expect(html.contains("<tr><th>Transform</th><td>flipx</td></tr>"))
         #expect(html.contains("<tr><th>Inliers</th><td>57</td></tr>"))
         #expect(html.contains("<h2>Candidate ranking</h2>"))

@@ -1,11 +1,12 @@
 import Foundation
+import Matching
 import ObjtraceKit
 import Testing
 
 /// What a sheet shows must be what was found: tier classes styled, regions inside the photo, each algorithm
 /// once, one score format.
 @Suite struct SheetPresentationTests {
-    static func page(region: [SheetPoint], algorithms: [String], tier: String) -> String {
+    static func page(region: [SheetPoint], algorithms: [HashAlgorithm], tier: MatchTier) -> String {
         let crop = SheetImage(relativePath: "crop.png", sha256: String(repeating: "a", count: 64), width: 400, height: 300,
                               thumbWidth: 200, thumbHeight: 150)
         let tip = SheetImage(relativePath: "tip.png", sha256: String(repeating: "b", count: 64), width: 1000, height: 500,
@@ -16,8 +17,8 @@ import Testing
                              crops: [crop], matches: [match], generatedAt: "2026-12-05T00:00:00Z").html()
     }
 
-    @Test(arguments: ["confirm", "suggest"])
-    func tierClassesHaveStyleRules(tier: String) {
+    @Test(arguments: [MatchTier.confirm, .suggest])
+    func tierClassesHaveStyleRules(tier: MatchTier) {
         let html = Self.page(region: [], algorithms: ["pdq"], tier: tier)
         #expect(html.contains("class=\"match tier-\(tier)\""))
         #expect(html.contains("article.tier-\(tier){"), "the stylesheet has a rule for tier-\(tier)")
@@ -26,7 +27,7 @@ import Testing
     @Test func regionFarOutsideThePhotoIsClippedToIt() throws {
         // As a local-feature estimate can come out: one corner far outside the photo.
         let region = [SheetPoint(x: 54.2, y: -180), SheetPoint(x: 900, y: 40), SheetPoint(x: 1400, y: 460), SheetPoint(x: 60, y: 420)]
-        let html = Self.page(region: region, algorithms: ["local"], tier: "suggest")
+        let html = Self.page(region: region, algorithms: ["local"], tier: .suggest)
         let points = try #require(html.firstMatch(of: #/points="([^"]*)"/#)).1
         let xy = points.split(separator: " ").map { $0.split(separator: ",").compactMap { Double($0) } }
         #expect(xy.count >= 3)
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test func algorithmsAreListedOnceAndScoresHaveOneFormat() {
-        let html = Self.page(region: [], algorithms: ["pdq", "local", "local"], tier: "confirm")
+        let html = Self.page(region: [], algorithms: ["pdq", "local", "local"], tier: .confirm)
         #expect(html.contains("<tr><th>Algorithms</th><td>pdq, local</td></tr>"))
         #expect(html.contains("<tr><th>Strength</th><td>0.500</td></tr>"))
         #expect(Reports.unique(["local", "pdq", "local"]) == ["local", "pdq"])

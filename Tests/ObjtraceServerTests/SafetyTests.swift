@@ -119,6 +119,36 @@ struct SafetyTests {
         try await server.stop()
     }
 
+    @Test("HEIC, WebP and GIF photos from the form are stored like JPEG: GPS flagged, a working copy without it",
+          arguments: ["fruits_q85_gps.heic", "fruits_q90_gps.webp", "fruits.gif"])
+    func phoneAndWebFormats(file: String) async throws {
+        let store = try StoreFixture()
+        defer { store.remove() }
+        let server = try await RunningServer.start(store: store)
+        let url = SharedData.repoRoot.appendingPathComponent("Tests/ImageDecodingTests/ExtraFormats/\(file)")
+        let photo = Array(try Data(contentsOf: url))
+        var f = Multipart()
+        f.field("text", "seen in a shop")
+        f.file(filename: "photo.bin", type: "application/octet-stream", photo)
+        let ok = try await http(server.port, "POST", "/api/v1/tips", headers: [("Content-Type", f.contentType)],
+                                body: f.finished())
+        #expect(ok.status == 201, "\(file): \(ok.text)")
+        let receipt = try #require(try ok.json()["receipt"] as? String)
+        let id = TipID(try #require(try await server.built.backend.tipID(forReceipt: receipt)))
+        let stored = try #require(try store.analystService().store.tip(id).content.photos.first)
+        #expect(stored.originalSHA256.value == ObjtraceKit.sha256Hex(photo))
+        #expect(stored.workingSHA256 != stored.originalSHA256, "a working copy made by construction")
+        #expect(stored.originalHadGPS == file.contains("gps"))
+        // The same file through the CLI gives the same working copy.
+        let other = try StoreFixture()
+        defer { other.remove() }
+        var input = CaseService.TipInput()
+        input.photos = [url.path]
+        let report = try other.analystService().submitTip(input, by: AnalystID("alice"))
+        #expect(report.photos.first?.workingSHA256 == stored.workingSHA256.value)
+        try await server.stop()
+    }
+
     @Test("Upload limits: type, photo count, photo size, pixel count, declared body size")
     func uploadLimits() async throws {
         let store = try StoreFixture()
@@ -133,7 +163,7 @@ struct SafetyTests {
         let jpeg = try sampleBytes("tips/alpro-mirrored-resized.jpg")
         var f = Multipart()
         f.field("text", "a text file pretending")
-        f.file(filename: "x.jpg", Array("GIF89a and then some text that is no image".utf8))
+        f.file(filename: "x.jpg", Array("%PDF-1.4 a document is no photo".utf8))
         var r = try await post(f)
         #expect(r.status == 415)
         #expect(try r.json()["field"] as? String == "photo")
@@ -159,6 +189,19 @@ struct SafetyTests {
         r = try await post(f)
         #expect(r.status == 413)
         #expect((try r.json()["error"] as? String)?.contains("pixels") == true)
+
+        // So is a GIF whose logical screen is 65535 × 65535 and a WebP whose VP8X canvas is 16384 × 16384.
+        var webp = Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBPVP8X".utf8) + [10, 0, 0, 0, 0, 0, 0, 0]
+        webp += [0xFF, 0x3F, 0x00, 0xFF, 0x3F, 0x00] + [UInt8](repeating: 0, count: 64)
+        for (name, bytes) in [("huge.gif", Array("GIF89a".utf8) + [0xFF, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0, count: 64)),
+                              ("huge.webp", webp)] {
+            f = Multipart()
+            f.field("text", name)
+            f.file(filename: name, bytes)
+            r = try await post(f)
+            #expect(r.status == 413, "\(name)")
+            #expect((try r.json()["error"] as? String)?.contains("pixels") == true, "\(name)")
+        }
 
         // A corrupt PNG passes the sniff but not the decoder: refused per field, nothing stored.
         f = Multipart()

@@ -1,3 +1,4 @@
+public import Matching
 import Foundation
 
 /// An image shown on a sheet: a thumbnail file beside the page, and the original it stands for.
@@ -68,11 +69,11 @@ public struct SheetMatch: Sendable, Hashable {
     /// The object crop it matched.
     public var cropImage: SheetImage
     /// The algorithms that agree on the match.
-    public var algorithms: [String]
+    public var algorithms: [HashAlgorithm]
     /// Per-algorithm distances.
     public var distances: [SheetDistance]
-    /// The match tier (e.g. `strong`, `probable`, `weak`).
-    public var tier: String
+    /// The match tier.
+    public var tier: MatchTier
     /// Match strength in 0…1, when the matcher gives one.
     public var strength: Double?
     /// The transform under which the hashes matched (`rot90`, `flipx`, …), when not the identity.
@@ -83,8 +84,8 @@ public struct SheetMatch: Sendable, Hashable {
     public var inliers: Int?
 
     /// A match.
-    public init(tipID: String, claim: String? = nil, tipImage: SheetImage, cropImage: SheetImage, algorithms: [String],
-                distances: [SheetDistance], tier: String, strength: Double? = nil, transform: String? = nil,
+    public init(tipID: String, claim: String? = nil, tipImage: SheetImage, cropImage: SheetImage,
+                algorithms: [HashAlgorithm], distances: [SheetDistance], tier: MatchTier, strength: Double? = nil, transform: String? = nil,
                 region: [SheetPoint]? = nil, inliers: Int? = nil) {
         self.tipID = tipID
         self.claim = claim
@@ -309,7 +310,7 @@ public struct EvidenceSheet: Sendable, Hashable {
 
     /// One crop-beside-tip block with the match's numbers.
     private static func matchArticle(_ m: SheetMatch) -> String {
-        var h = "<article class=\"match tier-\(SheetHTML.escape(m.tier))\">\n<div class=\"pair\">\n"
+        var h = "<article class=\"match tier-\(m.tier.description)\">\n<div class=\"pair\">\n"
         h += "<figure>\(img(m.cropImage, alt: "object crop"))<figcaption>Object crop</figcaption></figure>\n"
         h += "<figure>"
         if let raw = m.region, m.tipImage.width > 0, m.tipImage.height > 0,
@@ -328,11 +329,11 @@ public struct EvidenceSheet: Sendable, Hashable {
         h += "<figcaption>Tip \(SheetHTML.escape(m.tipID))</figcaption></figure>\n</div>\n<table class=\"facts\">\n"
         var rows: [(String, String)] = [("Tip", m.tipID)]
         if let claim = m.claim { rows.append(("Claim", claim)) }
-        rows.append(("Algorithms", Reports.unique(m.algorithms).joined(separator: ", ")))
+        rows.append(("Algorithms", Reports.algoNames(m.algorithms).joined(separator: ", ")))
         rows.append(("Distances", m.distances.map { d in
             d.threshold.map { "\(d.algo) \(d.distance) (≤ \($0))" } ?? "\(d.algo) \(d.distance)"
         }.joined(separator: ", ")))
-        rows.append(("Tier", m.tier))
+        rows.append(("Tier", m.tier.description))
         if let strength = m.strength { rows.append(("Strength", String(format: "%.3f", strength))) }
         if let transform = m.transform { rows.append(("Transform", transform)) }
         if let inliers = m.inliers { rows.append(("Inliers", String(inliers))) }

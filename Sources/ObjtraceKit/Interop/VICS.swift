@@ -178,21 +178,25 @@ public enum VICS {
     /// Reads and validates a VICS file (cases with `Media[]`, or a flat `value[]` of media records). The
     /// first problem found is thrown with its JSON path; unknown keys are ignored.
     public static func read(_ bytes: [UInt8]) throws(InteropError) -> [VICSRecord] {
-        guard case .object(let root) = try InteropJSON.parse(bytes) else {
+        // A UTF-8 byte-order mark is not JSON, but Windows tools write one.
+        let text = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        let parsed: JSONValue
+        do { parsed = try JSONValue.parse(text) } catch { throw InteropError(path: "$", "not valid JSON: \(error)") }
+        guard case .object = parsed else {
             throw InteropError(path: "$", "expected a JSON object with a 'value' array")
         }
         for key in ["@odata.context", "odata.metadata"] {
-            if let context = root[key], !context.isString {
+            if let context = parsed[key], !context.isString {
                 throw InteropError(path: "$['\(key)']", "expected a string, got \(context.typeName)")
             }
         }
-        guard let value = root["value"] else { throw InteropError(path: "$.value", "missing (no 'value' array)") }
+        guard let value = parsed["value"] else { throw InteropError(path: "$.value", "missing (no 'value' array)") }
         guard case .array(let items) = value else { throw InteropError(path: "$.value", "expected an array, got \(value.typeName)") }
         var records: [VICSRecord] = []
         for (i, item) in items.enumerated() {
             let at = "$.value[\(i)]"
-            guard case .object(let fields) = item else { throw InteropError(path: at, "expected an object, got \(item.typeName)") }
-            if let media = fields["Media"] {
+            guard case .object = item else { throw InteropError(path: at, "expected an object, got \(item.typeName)") }
+            if let media = item["Media"] {
                 guard case .array(let list) = media else {
                     throw InteropError(path: at + ".Media", "expected an array, got \(media.typeName)")
                 }
@@ -210,8 +214,8 @@ public enum VICS {
     }
 
     /// Validates one media record.
-    private static func record(_ value: InteropJSON, at path: String) throws(InteropError) -> VICSRecord {
-        guard case .object(let fields) = value else { throw InteropError(path: path, "expected an object, got \(value.typeName)") }
+    private static func record(_ fields: JSONValue, at path: String) throws(InteropError) -> VICSRecord {
+        guard case .object = fields else { throw InteropError(path: path, "expected an object, got \(fields.typeName)") }
         guard fields["MD5"] != nil else { throw InteropError(path: path + ".MD5", "missing (every VICS media record is keyed by its MD5)") }
         let md5 = try hex(fields["MD5"], digits: 32, at: path + ".MD5")!
         let sha1 = try hex(fields["SHA1"], digits: 40, at: path + ".SHA1")
@@ -226,8 +230,8 @@ public enum VICS {
             }
             for (k, file) in list.enumerated() {
                 let at = "\(path).MediaFiles[\(k)]"
-                guard case .object(let f) = file else { throw InteropError(path: at, "expected an object, got \(file.typeName)") }
-                let name = try string(f["FileName"], at: at + ".FileName")
+                guard case .object = file else { throw InteropError(path: at, "expected an object, got \(file.typeName)") }
+                let name = try string(file["FileName"], at: at + ".FileName")
                 if fileName == nil { fileName = name }
             }
         }
@@ -238,11 +242,11 @@ public enum VICS {
             }
             for (k, entry) in list.enumerated() {
                 let at = "\(path).AlternativeHashes[\(k)]"
-                guard case .object(let h) = entry else { throw InteropError(path: at, "expected an object, got \(entry.typeName)") }
-                guard let name = try string(h["HashName"], at: at + ".HashName") else {
+                guard case .object = entry else { throw InteropError(path: at, "expected an object, got \(entry.typeName)") }
+                guard let name = try string(entry["HashName"], at: at + ".HashName") else {
                     throw InteropError(path: at + ".HashName", "missing")
                 }
-                guard let hashValue = h["HashValue"], !hashValue.isNull else { throw InteropError(path: at + ".HashValue", "missing") }
+                guard let hashValue = entry["HashValue"], !hashValue.isNull else { throw InteropError(path: at + ".HashValue", "missing") }
                 if name.lowercased() == "pdq" {
                     pdq.append(try hex(hashValue, digits: 64, at: at + ".HashValue")!)
                 } else if case .string = hashValue {} else {
@@ -255,7 +259,7 @@ public enum VICS {
     }
 
     /// A hex string of `digits` digits in lowercase; nil when absent or null.
-    private static func hex(_ value: InteropJSON?, digits: Int, at path: String) throws(InteropError) -> String? {
+    private static func hex(_ value: JSONValue?, digits: Int, at path: String) throws(InteropError) -> String? {
         guard let text = try string(value, at: path) else { return nil }
         guard text.unicodeScalars.count == digits, text.unicodeScalars.allSatisfy(\.properties.isASCIIHexDigit) else {
             throw InteropError(path: path, "expected \(digits) hex digits, got '\(text.prefix(80))'")
@@ -264,7 +268,7 @@ public enum VICS {
     }
 
     /// A string; nil when absent or null.
-    private static func string(_ value: InteropJSON?, at path: String) throws(InteropError) -> String? {
+    private static func string(_ value: JSONValue?, at path: String) throws(InteropError) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let s)?: return s
@@ -274,11 +278,14 @@ public enum VICS {
 
     /// An integer; nil when absent or null. Some exporters write integers as strings of digits, so those
     /// are accepted too; fractions and booleans are not.
-    private static func integer(_ value: InteropJSON?, at path: String) throws(InteropError) -> Int? {
+    private static func integer(_ value: JSONValue?, at path: String) throws(InteropError) -> Int? {
         switch value {
         case nil, .null?: return nil
-        case .int(let i)?:
-            guard let n = Int(exactly: i) else { throw InteropError(path: path, "integer out of range") }
+        case .number(let text)?:
+            guard text.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+                throw InteropError(path: path, "expected an integer, got a number")
+            }
+            guard let n = Int(text) else { throw InteropError(path: path, "integer out of range") }
             return n
         case .string(let s)?:
             guard let n = Int(s) else { throw InteropError(path: path, "expected an integer, got '\(s.prefix(40))'") }
@@ -288,9 +295,7 @@ public enum VICS {
     }
 }
 
-extension InteropJSON {
-    /// Whether this is JSON `null`.
-    package var isNull: Bool { if case .null = self { true } else { false } }
+extension JSONValue {
     /// Whether this is a JSON string.
     var isString: Bool { if case .string = self { true } else { false } }
 }

@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness for the CExtraCodecs entry points (one binary per format, chosen with -DOTX_FUZZ_HEIF,
  * -DOTX_FUZZ_WEBP or -DOTX_FUZZ_GIF). It does what ImageDecoding does: open, check the pixel and frame
- * limits, allocate, decode, read metadata (HEIF), close. Build and run with Scripts/fuzz/run.sh.
+ * limits, allocate, decode, read metadata (HEIF), close. Build and run with Scripts/fuzz.sh heif|webp|gif SECONDS.
  *
  * The Debian libraries themselves are not instrumented, so coverage guidance stops at the shim; ASan still
  * checks the shim's own reads and writes and every malloc/free pair across the boundary.
