@@ -1,5 +1,6 @@
 import CaseWork
 import Foundation
+import Matching
 import ObjtraceKit
 import Store
 import Testing

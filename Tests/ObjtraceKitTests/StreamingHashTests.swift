@@ -1,5 +1,6 @@
 import Foundation
 import ImageDecoding
+import Matching
 import ObjtraceKit
 import Testing
 import TestSupport
@@ -17,10 +18,10 @@ struct StreamingHashTests {
         let bytes = [UInt8](try Data(contentsOf: SharedData.url(file)))
         for policy in [OrientationPolicy.stored, .apply] {
             for mode in [HashMode.exact, .fast] {
-                let hasher = ImageHasher(algorithms: HashAlgorithm.allCases, orientation: policy, mode: mode)
+                let hasher = ImageHasher(algorithms: HashAlgorithm.computable, orientation: policy, mode: mode)
                 let streamed = try hasher.hashResults(bytes)
                 let whole = try hasher.hash(bytes).results
-                for algo in HashAlgorithm.allCases {
+                for algo in HashAlgorithm.computable {
                     #expect(streamed.hexes(algo) != nil)
                     #expect(streamed.hexes(algo) == whole.hexes(algo), "\(file) \(policy) \(mode) \(algo)")
                 }
