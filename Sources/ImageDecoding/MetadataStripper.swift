@@ -107,6 +107,50 @@ public enum MetadataStripper {
         return full
     }
 
+    /// What a working copy carries beyond pixels and an orientation, by the file's structure: for a JPEG every
+    /// APPn/COM segment other than JFIF (APP0), Adobe (APP14, which CMYK coefficients need) and the
+    /// orientation-only APP1, and any bytes after the end-of-image marker; for a PNG every chunk other than
+    /// IHDR, PLTE, tRNS, IDAT, IEND and the orientation-only eXIf, and any bytes after IEND. Empty for a clean
+    /// copy. (`MetadataScan` is the wrong test here: it reads every byte as possible metadata, and a crafted
+    /// image can put any bytes, a TIFF header with a GPS IFD among them, into its entropy-coded pixels, which
+    /// a lossless transcode keeps.)
+    public static func metadataCarried(_ bytes: [UInt8]) -> [String] {
+        let orientationBlocks = Set((1...8).map { ExifSummary.orientationOnlyAPP1($0) })
+        let orientationTIFFs = Set((1...8).map { ExifSummary.orientationOnlyTIFF($0) })
+        var found: [String] = []
+        switch ImageFormat.sniff(bytes) {
+        case .jpeg:
+            var end = 2
+            for segment in JPEGSegments(bytes) {
+                end = segment.range.upperBound
+                let m = segment.marker
+                guard m == 0xFE || (0xE0...0xEF).contains(m) else { continue }
+                let p = Array(segment.payload)
+                if m == 0xE0, p.starts(with: Array("JFIF\0".utf8)) { continue }
+                if m == 0xEE, p.starts(with: Array("Adobe".utf8)) { continue }
+                if m == 0xE1, orientationBlocks.contains(p) { continue }
+                found.append(m == 0xFE ? "COM" : "APP\(m - 0xE0)")
+            }
+            // Entropy-coded data never holds FF D9 (an FF there is followed by 00 or a restart marker): the first
+            // one after the header is the end of the image.
+            var i = end
+            while i + 1 < bytes.count, !(bytes[i] == 0xFF && bytes[i + 1] == 0xD9) { i += 1 }
+            if i + 2 < bytes.count { found.append("trailing-data") }
+        case .png:
+            let keep: Set<String> = ["IHDR", "PLTE", "tRNS", "IDAT", "IEND"]
+            var end = 8
+            for chunk in PNGChunks(bytes) {
+                end = chunk.range.upperBound
+                if keep.contains(chunk.type) || (chunk.type == "eXIf" && orientationTIFFs.contains(Array(chunk.data))) { continue }
+                found.append(chunk.type)
+            }
+            if end < bytes.count { found.append("trailing-data") }
+        default:
+            found.append("not a JPEG or PNG")
+        }
+        return found
+    }
+
     private static func report(_ bytes: [UInt8]) -> Report {
         let found = MetadataScan.scan(bytes)
         var exif = ExifSummary.read(from: bytes)
