@@ -76,8 +76,8 @@ public enum Reports {
         return out
     }
 
-    /// The tier, marked when the match is evidence for the brand only.
-    static func tierText(_ m: StoredMatch) -> String { m.level == .brand ? "\(m.tier) (brand)" : m.tier.description }
+    /// The tier, marked "(brand)" when the match is evidence for the brand only.
+    public static func tierText(_ m: StoredMatch) -> String { m.level == .brand ? "\(m.tier) (brand)" : m.tier.description }
 
     static func matchRow(_ m: StoredMatch) -> [String] {
         [String(m.tipID.rawValue), tierText(m), String(format: "%.3f", m.strength), algoNames(m.algos).joined(separator: ","),

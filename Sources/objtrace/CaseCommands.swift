@@ -366,7 +366,7 @@ enum TipOutput {
             // The matches as recorded (the one tier rule), not the bare hash verdicts.
             for m in p.recorded {
                 let what = m.object.map { "object \($0)" } ?? m.referenceTip.map { "tip \($0)" } ?? "?"
-                out.append("    \(m.tier) \(what)  \(m.algos.joined(separator: "+"))  strength \(String(format: "%.3f", m.strength))")
+                out.append("    \(Reports.tierText(m)) \(what)  \(Reports.algoNames(m.algos).joined(separator: "+"))  strength \(String(format: "%.3f", m.strength))")
             }
         }
         return out

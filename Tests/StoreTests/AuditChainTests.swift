@@ -34,8 +34,8 @@ import Testing
         let t = try populated(backend)
         try t.db.run(sql)
         let b = try broken(t)
-        #expect(b.seq == 7 && b.problem == .edited)
-        #expect(b.description.hasPrefix("audit row 7: edited"))
+        #expect(b.seq == 8 && b.problem == .edited)
+        #expect(b.description.hasPrefix("audit row 8: edited"))
     }
 
     @Test(arguments: StoreBackend.available) func deletedRowIsNamed(_ backend: StoreBackend) throws {
@@ -115,7 +115,7 @@ import Testing
         }
         #expect(try t.store.verifyAudit() == .ok(count: 12))
         let b = try broken(t, anchor: anchor)
-        #expect(b.seq == 11 && b.problem == .anchorMismatch)
+        #expect(b.seq == 12 && b.problem == .anchorMismatch)
     }
 
     @Test(arguments: StoreBackend.available, [
@@ -148,7 +148,7 @@ import Testing
         try shell.run("INSERT INTO settings (key, value) VALUES ('match-policy', '{}')")
         #expect(try broken(t).problem == .rowUnrecorded)
         try shell.run("DELETE FROM settings")
-        #expect(try t.store.verifyAudit() == .ok(count: 6))
+        #expect(try t.store.verifyAudit() == .ok(count: 7))
         try shell.run("DELETE FROM tips WHERE id = 2")
         let b = try broken(t)
         #expect(b.problem == .rowDeleted && b.row == "tips/2")
@@ -178,7 +178,7 @@ import Testing
             #expect(e.message.contains("append-only"))
         }
         #expect(try t.store.auditLog(from: 5, limit: 1).first?.analyst == row.analyst)
-        #expect(try t.store.verifyAudit() == .ok(count: 9))
+        #expect(try t.store.verifyAudit() == .ok(count: 10))
     }
 
     @Test(arguments: StoreBackend.available) func legitimateOperationsKeepRowsVerified(_ backend: StoreBackend) throws {

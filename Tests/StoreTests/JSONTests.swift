@@ -34,7 +34,7 @@ import Testing
                     && o.contains(#""publishedOn":"2026-11-29""#) && o.contains(#""code":"TAO-2026-014""#))
         let s = try json(t.store.stats())
         #expect(s.contains(#""objects":{"published":1}"#) && s.contains(#""hashes":{"pdq":1}"#))
-        #expect(try json(t.store.verifyAudit()) == #"{"count":9,"ok":true}"#)
+        #expect(try json(t.store.verifyAudit()) == #"{"count":10,"ok":true}"#)
         let entry = try json(t.lastAudit())
         #expect(entry.contains(#""action":"object.publish""#) && entry.contains(#""time":"2026-11-29T10:00:"#))
     }

@@ -81,7 +81,7 @@ import Testing
         _ = try t.tip("a tip from the old release", photo: "old")
         try t.db.run("INSERT INTO banks (name, kind) VALUES ('old', 'something-else')")
         #expect(throws: StoreError.self) { try t.store.checkSchema() }
-        #expect(try t.store.migrate(by: Ana.alice) == 3)  // 2, 3 and 4
+        #expect(try t.store.migrate(by: Ana.alice) == 4)  // 2, 3, 4 and 5
         try t.store.checkSchema()
         #expect(try t.db.queryFirst("SELECT count(*) FROM hashes WHERE algo = 'localfeat'") { $0.int(0) } == 0)
         #expect(try t.db.queryFirst("SELECT crop_id, blob_sha256 FROM local_features") { "\($0.int(0)) \($0.text(1))" }
