@@ -219,54 +219,6 @@ static inline uint8_t ot_muldiv255(unsigned a, unsigned b) {
     return (uint8_t)(((t >> 8) + t) >> 8);
 }
 
-int ot_jpeg_decode(ot_jpeg *j, uint8_t *out, int allow_damaged, int *warnings, char *message) {
-    struct jpeg_decompress_struct *c = &j->cinfo;
-    j->err.allow_damaged = allow_damaged;
-    j->err.damage_warnings = 0;
-    if (setjmp(j->err.jump)) {
-        if (warnings) *warnings = (int)j->err.pub.num_warnings;
-        ot_copy_message(message, j->err.message);
-        return j->err.status ? j->err.status : OT_ERR_CORRUPT;
-    }
-    jpeg_start_decompress(c);
-    const size_t width = c->output_width;
-    const size_t out_components = j->cmyk_out ? 3 : (size_t)c->output_components;
-    if (j->cmyk_out) {
-        j->cmyk_row = (uint8_t *)malloc(width * 4);
-        if (!j->cmyk_row) {
-            j->err.status = OT_ERR_MEMORY;
-            ot_copy_message(j->err.message, "out of memory");
-            longjmp(j->err.jump, 1);
-        }
-    }
-    while (c->output_scanline < c->output_height) {
-        uint8_t *dst = out + (size_t)c->output_scanline * width * out_components;
-        if (!j->cmyk_out) {
-            JSAMPROW row = dst;
-            jpeg_read_scanlines(c, &row, 1);
-            continue;
-        }
-        JSAMPROW row = j->cmyk_row;
-        jpeg_read_scanlines(c, &row, 1);
-        const uint8_t inv = j->adobe_inverted_cmyk ? 255 : 0;
-        for (size_t x = 0; x < width; x++) {
-            unsigned cc = j->cmyk_row[4 * x] ^ inv, mm = j->cmyk_row[4 * x + 1] ^ inv;
-            unsigned yy = j->cmyk_row[4 * x + 2] ^ inv, kk = j->cmyk_row[4 * x + 3] ^ inv;
-            unsigned nk = 255 - kk;
-            dst[3 * x] = (uint8_t)(nk - ot_muldiv255(cc, nk));
-            dst[3 * x + 1] = (uint8_t)(nk - ot_muldiv255(mm, nk));
-            dst[3 * x + 2] = (uint8_t)(nk - ot_muldiv255(yy, nk));
-        }
-    }
-    jpeg_finish_decompress(c);
-    if (warnings) *warnings = (int)j->err.pub.num_warnings;
-    if (j->err.damage_warnings > 0) {
-        ot_copy_message(message, j->err.message);
-        if (!allow_damaged) return OT_ERR_DAMAGED;
-    }
-    return OT_OK;
-}
-
 /* One scanline into `dst` (CMYK converted to RGB with Pillow's formula). Inside a setjmp region. */
 static void ot_jpeg_read_one(ot_jpeg *j, uint8_t *dst) {
     struct jpeg_decompress_struct *c = &j->cinfo;
@@ -288,6 +240,39 @@ static void ot_jpeg_read_one(ot_jpeg *j, uint8_t *dst) {
         dst[3 * x + 2] = (uint8_t)(nk - ot_muldiv255(yy, nk));
     }
 }
+
+int ot_jpeg_decode(ot_jpeg *j, uint8_t *out, int allow_damaged, int *warnings, char *message) {
+    struct jpeg_decompress_struct *c = &j->cinfo;
+    j->err.allow_damaged = allow_damaged;
+    j->err.damage_warnings = 0;
+    if (setjmp(j->err.jump)) {
+        if (warnings) *warnings = (int)j->err.pub.num_warnings;
+        ot_copy_message(message, j->err.message);
+        return j->err.status ? j->err.status : OT_ERR_CORRUPT;
+    }
+    jpeg_start_decompress(c);
+    const size_t width = c->output_width;
+    const size_t out_components = j->cmyk_out ? 3 : (size_t)c->output_components;
+    if (j->cmyk_out) {
+        j->cmyk_row = (uint8_t *)malloc(width * 4);
+        if (!j->cmyk_row) {
+            j->err.status = OT_ERR_MEMORY;
+            ot_copy_message(j->err.message, "out of memory");
+            longjmp(j->err.jump, 1);
+        }
+    }
+    while (c->output_scanline < c->output_height) {
+        ot_jpeg_read_one(j, out + (size_t)c->output_scanline * width * out_components);
+    }
+    jpeg_finish_decompress(c);
+    if (warnings) *warnings = (int)j->err.pub.num_warnings;
+    if (j->err.damage_warnings > 0) {
+        ot_copy_message(message, j->err.message);
+        if (!allow_damaged) return OT_ERR_DAMAGED;
+    }
+    return OT_OK;
+}
+
 
 int ot_jpeg_start_rows(ot_jpeg *j, int allow_damaged, char *message) {
     if (j->row_status) {

@@ -18,20 +18,9 @@ extension Raster {
         let w = width, h = height, c = channels
         let outW = orientation.swapsAxes ? h : w
         let outH = orientation.swapsAxes ? w : h
-        // Output pixel (ox, oy) reads source sample `base + ox·stepX + oy·stepY`: each orientation is an affine
-        // walk over the source, copied in 32×32 tiles so the transposing ones stay cache-friendly.
-        let row = w * c, last = (w - 1) * c, bottom = (h - 1) * row
-        let (base, stepX, stepY): (Int, Int, Int)
-        switch orientation {
-        case .up: (base, stepX, stepY) = (0, c, row)
-        case .upMirrored: (base, stepX, stepY) = (last, -c, row)
-        case .down: (base, stepX, stepY) = (bottom + last, -c, -row)
-        case .downMirrored: (base, stepX, stepY) = (bottom, c, -row)
-        case .leftMirrored: (base, stepX, stepY) = (0, row, c)
-        case .right: (base, stepX, stepY) = (bottom, -row, c)
-        case .rightMirrored: (base, stepX, stepY) = (bottom + last, -row, -c)
-        case .left: (base, stepX, stepY) = (last, row, -c)
-        }
+        // Each orientation is an affine walk over the source, copied in 32×32 tiles so the transposing ones stay
+        // cache-friendly.
+        let (base, stepX, stepY) = orientation.sourceWalk(width: w, height: h, channels: c)
         let out = [UInt8](unsafeUninitializedCapacity: pixels.count) { dst, initialized in
             pixels.withUnsafeBufferPointer { srcBuffer in
                 guard let src = srcBuffer.baseAddress, let d = dst.baseAddress else { return }
@@ -54,5 +43,23 @@ extension Raster {
             initialized = pixels.count
         }
         return Raster(width: outW, height: outH, channels: c, pixels: out)
+    }
+}
+
+extension Orientation {
+    /// Where upright pixel (ox, oy) sits in the stored raster: sample `base + ox·stepX + oy·stepY` of a
+    /// `width`×`height` raster of `channels` interleaved samples.
+    public func sourceWalk(width w: Int, height h: Int, channels c: Int) -> (base: Int, stepX: Int, stepY: Int) {
+        let row = w * c, last = (w - 1) * c, bottom = (h - 1) * row
+        switch self {
+        case .up: return (0, c, row)
+        case .upMirrored: return (last, -c, row)
+        case .down: return (bottom + last, -c, -row)
+        case .downMirrored: return (bottom, c, -row)
+        case .leftMirrored: return (0, row, c)
+        case .right: return (bottom, -row, c)
+        case .rightMirrored: return (bottom + last, -row, -c)
+        case .left: return (last, row, -c)
+        }
     }
 }

@@ -28,18 +28,7 @@ extension DecodedImage {
                 return
             }
             // Upright pixel (ox, oy) is stored sample `base + ox·stepX + oy·stepY` (as `Raster.applying`).
-            let row = w * c, last = (w - 1) * c, bottom = (h - 1) * row
-            let (base, stepX, stepY): (Int, Int, Int)
-            switch o {
-            case .up: (base, stepX, stepY) = (0, c, row)
-            case .upMirrored: (base, stepX, stepY) = (last, -c, row)
-            case .down: (base, stepX, stepY) = (bottom + last, -c, -row)
-            case .downMirrored: (base, stepX, stepY) = (bottom, c, -row)
-            case .leftMirrored: (base, stepX, stepY) = (0, row, c)
-            case .right: (base, stepX, stepY) = (bottom, -row, c)
-            case .rightMirrored: (base, stepX, stepY) = (bottom + last, -row, -c)
-            case .left: (base, stepX, stepY) = (last, row, -c)
-            }
+            let (base, stepX, stepY) = o.sourceWalk(width: w, height: h, channels: c)
             let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk * outW * c)
             defer { buffer.deallocate() }
             var y0 = 0
