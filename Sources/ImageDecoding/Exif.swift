@@ -176,14 +176,17 @@ public struct JPEGSegments: Sequence {
     }
 }
 
+/// One chunk of a PNG or a WebP RIFF file: its four-character type, its data, and its byte range (header,
+/// data and, for PNG, the CRC).
+public struct ContainerChunk {
+    public let type: String
+    public let data: ArraySlice<UInt8>
+    public let range: Range<Int>
+}
+
 /// The chunks of a PNG, bounds-checked (CRCs are libpng's business).
 public struct PNGChunks: Sequence {
-    /// One chunk: its four-letter type, data, and byte range including length, type and CRC.
-    public struct Chunk {
-        public let type: String
-        public let data: ArraySlice<UInt8>
-        public let range: Range<Int>
-    }
+    public typealias Chunk = ContainerChunk
 
     let bytes: [UInt8]
 

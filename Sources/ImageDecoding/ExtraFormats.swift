@@ -287,12 +287,8 @@ public enum ExtraFormats {
 
 /// The top-level chunks of a WebP RIFF file, bounds-checked (a chunk running past the end ends the walk).
 public struct WebPChunks: Sequence {
-    /// One chunk: its four-character type (e.g. `VP8 `, `EXIF`, `XMP `), its data and byte range.
-    public struct Chunk {
-        public let type: String
-        public let data: ArraySlice<UInt8>
-        public let range: Range<Int>
-    }
+    /// One chunk (e.g. `VP8 `, `EXIF`, `XMP `).
+    public typealias Chunk = ContainerChunk
 
     let bytes: [UInt8]
 
