@@ -111,12 +111,13 @@ public enum TipImport {
             let search = jobs > 1 ? try service.intake.searchSnapshot() : nil
             orderedParallelMap(chunk, jobs: jobs, transform: { line -> Result<Work, any Error> in
                 Result {
-                    let lineSHA = try SHA256Hex(ImportLineKey.digest(line.bytes, folder: base))
+                    let read = ImportLineRead(line.bytes, folder: base)
+                    let lineSHA = try SHA256Hex(read.key)
                     if let previous = done[lineSHA], previous.outcome != .rejected { return .skipped }
                     let importLine = ImportLine(source: source, lineNumber: line.number, lineSHA256: lineSHA)
                     return .line(importLine, Result {
-                        let input = try parse(line.bytes, base: base)
-                        return (input, try TipIntake.process(input, options: options, search: search))
+                        let input = try read.input.get()
+                        return (input, try TipIntake.process(input, read: read.photos, options: options, search: search))
                     })
                 }
             }, consume: { _, work in

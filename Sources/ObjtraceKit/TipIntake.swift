@@ -69,17 +69,20 @@ public final class TipIntake {
     /// every photo, and with `search` also searches them with local features (speculatively: a photo later
     /// found on an allow-list or already stored drops its hits). Without `search` the pixels are kept for
     /// `prepare` to search only where needed. Touches neither the store nor the blob store.
-    static func process(_ input: CaseService.TipInput, options: DecodeOptions, search: LocalSearch?) throws -> [ProcessedPhoto] {
+    /// `read`, when given, holds the bytes of `input.photos` already read (and their SHA-256), in order.
+    static func process(_ input: CaseService.TipInput, read: [ImportLineRead.Photo]? = nil, options: DecodeOptions,
+                        search: LocalSearch?) throws -> [ProcessedPhoto] {
         let today = DayDate(daysSince1970: Int64(Date().timeIntervalSince1970 / 86_400))
         if let day = input.receivedOn, day.daysSince1970 > today.daysSince1970 + 1 {  // + 1: time zones ahead of UTC
             throw InputError("received: \(day) is in the future (today is \(today), UTC)")
         }
         var photos: [ProcessedPhoto] = []
-        for path in input.photos {
-            let bytes = try InputFiles.read(path)
+        for (i, path) in input.photos.enumerated() {
+            let known = read.flatMap { i < $0.count ? $0[i] : nil }
+            let bytes = try known?.bytes ?? InputFiles.read(path)
             let image: IngestedImage
             do {
-                image = try IngestedImage.prepare(bytes, stripMetadata: true, options: options)
+                image = try IngestedImage.prepare(bytes, sha256: known?.sha256, stripMetadata: true, options: options)
             } catch {
                 throw InputError("\(path): \(error)")
             }
