@@ -44,45 +44,39 @@ struct CLI {
 
     /// Runs another program (e.g. `script` for a terminal) in the scratch folder.
     func runProgram(_ path: String, _ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.currentDirectoryURL = dir
-        let outPipe = Pipe(), errPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
-        let errData = errPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
-                   err: String(decoding: errData, as: UTF8.self))
+        try launch(URL(fileURLWithPath: path), arguments, environment: nil)
     }
 
     /// Runs objtrace with `arguments` (cwd = the scratch folder, `OBJTRACE_STORE` = `store`, no analyst set).
     @discardableResult
     func run(_ arguments: [String], analyst: String? = nil, environment: [String: String] = [:]) throws -> Run {
         let exe = try #require(CLI.executable, "the objtrace executable was not built beside the tests")
-        let process = Process()
-        process.executableURL = exe
-        process.arguments = arguments
-        process.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["OBJTRACE_STORE"] = store
         env.removeValue(forKey: "OBJTRACE_ANALYST")
         if let analyst { env["OBJTRACE_ANALYST"] = analyst }
         env["COLUMNS"] = "100"
         for (k, v) in environment { env[k] = v }
-        process.environment = env
+        return try launch(exe, arguments, environment: env)
+    }
+
+    /// Runs `executable` in the scratch folder with no input; `environment` nil inherits this process's.
+    private func launch(_ executable: URL, _ arguments: [String], environment: [String: String]?) throws -> Run {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = dir
+        if let environment { process.environment = environment }
         let outPipe = Pipe(), errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read both pipes before waiting, so a chatty command cannot block on a full pipe.
+        // Drain both pipes at once (stderr on its own thread) before waiting, so a command that fills either
+        // pipe cannot block.
+        let errRead = PipeDrain(errPipe.fileHandleForReading)
         let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
-        let errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+        let errData = errRead.wait()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
                    err: String(decoding: errData, as: UTF8.self))
@@ -103,5 +97,23 @@ struct CLI {
             try #require(try run(["object", "approve", code], analyst: "bob").status == 0)
             try #require(try run(["object", "publish", code], analyst: "bob").status == 0)
         }
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class PipeDrain: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()  // written by the reading thread before `done` is signalled
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }
