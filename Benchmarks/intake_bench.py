@@ -58,6 +58,26 @@ def commit_id():
         return "unknown"
 
 
+def product_images(data=DATA):
+    """The dev product images, sorted: the first 20 are published, the rest serve as unrelated photos."""
+    return sorted(p for p in (data / "dev" / "products").rglob("*") if p.suffix.lower() in (".jpg", ".png"))
+
+
+def published_store(exe, env, objects):
+    """`init` and `objects` added, approved by two analysts and published as TAO-2026-500...; their codes."""
+    run([exe, "init"], env)
+    codes = []
+    for i, img in enumerate(objects):
+        code = f"TAO-2026-{500 + i}"
+        run([exe, "object", "add", "--code", code, "--title", img.stem, "--category", "packaging",
+             "--question", "Where is this sold?", str(img)], env)
+        run([exe, "object", "approve", code], dict(env, OBJTRACE_ANALYST="alice"))
+        run([exe, "object", "approve", code], dict(env, OBJTRACE_ANALYST="bob"))
+        run([exe, "object", "publish", code], dict(env, OBJTRACE_ANALYST="bob"))
+        codes.append(code)
+    return codes
+
+
 def text_line(rng, codes, i):
     brand_name, spellings = BRANDS[rng.randrange(len(BRANDS))] if rng.random() < 0.8 else BRANDS[0]
     line = {"received": f"2026-11-{1 + i % 28:02d}", "language": rng.choice(LANGS), "text": f"text tip {i}"}
@@ -110,18 +130,9 @@ def main():
         print(f"{metric}\t{value}\t{note}", flush=True)
 
     try:
-        run([exe, "init"], env)
-        products = sorted(p for p in (DATA / "dev" / "products").rglob("*") if p.suffix.lower() in (".jpg", ".png"))
+        products = product_images()
         objects, others = products[:20], products[20:]
-        codes = []
-        for i, img in enumerate(objects):
-            code = f"TAO-2026-{500 + i}"
-            run([exe, "object", "add", "--code", code, "--title", img.stem, "--category", "packaging",
-                 "--question", "Where is this sold?", str(img)], env)
-            run([exe, "object", "approve", code], dict(env, OBJTRACE_ANALYST="alice"))
-            run([exe, "object", "approve", code], dict(env, OBJTRACE_ANALYST="bob"))
-            run([exe, "object", "publish", code], dict(env, OBJTRACE_ANALYST="bob"))
-            codes.append(code)
+        codes = published_store(exe, env, objects)
 
         # Text-only tips in chunks.
         chunks = (args.tips + args.chunk - 1) // args.chunk

@@ -42,16 +42,9 @@ def pipelines(opts, work: Path, record) -> None:
     exe = str(Path(opts.objtrace).resolve())
     store = work / "pipelines.sqlite"
     env = dict(os.environ, OBJTRACE_STORE=str(store), OBJTRACE_ANALYST="bench")
-    ib.run([exe, "init"], env)
-    products = sorted(p for p in (opts.data / "dev" / "products").rglob("*") if p.suffix.lower() in (".jpg", ".png"))
+    products = ib.product_images(opts.data)
     objects, others = products[:20], products[20:]
-    for i, img in enumerate(objects):
-        code = f"TAO-2026-{500 + i}"
-        ib.run([exe, "object", "add", "--code", code, "--title", img.stem, "--category", "packaging",
-                "--question", "Where is this sold?", str(img)], env)
-        ib.run([exe, "object", "approve", code], dict(env, OBJTRACE_ANALYST="alice"))
-        ib.run([exe, "object", "approve", code], dict(env, OBJTRACE_ANALYST="bob"))
-        ib.run([exe, "object", "publish", code], dict(env, OBJTRACE_ANALYST="bob"))
+    ib.published_store(exe, env, objects)
     rng = random.Random(19)
     pdir = work / "photos"
     pdir.mkdir()

@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from intake_bench import DATA, commit_id, run, text_line, transformed_photo  # noqa: E402
+from intake_bench import DATA, commit_id, product_images, published_store, run, text_line, transformed_photo  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,18 +49,8 @@ def bench(exe, store, label, args, rng, work, rows, pg_url=None):
         print(f"{label}_{metric}\t{value}\t{note}", flush=True)
 
     env = dict(os.environ, OBJTRACE_STORE=store, OBJTRACE_ANALYST="bench")
-    run([exe, "init"], env)
-    products = sorted(p for p in (DATA / "dev" / "products").rglob("*") if p.suffix.lower() in (".jpg", ".png"))
-    objects = products[:20]
-    codes = []
-    for i, img in enumerate(objects):
-        code = f"TAO-2026-{500 + i}"
-        run([exe, "object", "add", "--code", code, "--title", img.stem, "--category", "packaging",
-             "--question", "Where is this sold?", str(img)], env)
-        run([exe, "object", "approve", code], dict(env, OBJTRACE_ANALYST="alice"))
-        run([exe, "object", "approve", code], dict(env, OBJTRACE_ANALYST="bob"))
-        run([exe, "object", "publish", code], dict(env, OBJTRACE_ANALYST="bob"))
-        codes.append(code)
+    objects = product_images()[:20]
+    codes = published_store(exe, env, objects)
 
     # 1 writer.
     f = work / f"{label}-one.jsonl"
