@@ -33,10 +33,14 @@ public struct FeatureSet: Sendable, Equatable, Codable {
     public var descriptors: [UInt64]
     /// Descriptors of the same keypoints as seen in the left-right mirrored image (empty if not computed).
     public var mirroredDescriptors: [UInt64]
+    /// The image's aligned-appearance cells (`AlignedAppearance.referenceCells`), kept with a catalogue crop's
+    /// features so that matching need not decode the crop again; nil when not computed (a query photo, or a
+    /// crop stored before they were kept).
+    public var appearanceCells: [AppearanceCell]?
 
     /// Creates a feature set; `descriptors.count` must be `4 * keypoints.count`.
     public init(imageWidth: Int, imageHeight: Int, workScale: Float, keypoints: [Keypoint],
-                descriptors: [UInt64], mirroredDescriptors: [UInt64] = []) {
+                descriptors: [UInt64], mirroredDescriptors: [UInt64] = [], appearanceCells: [AppearanceCell]? = nil) {
         precondition(descriptors.count == 4 * keypoints.count, "4 descriptor words per keypoint")
         precondition(mirroredDescriptors.isEmpty || mirroredDescriptors.count == descriptors.count,
                      "mirrored descriptors must match the keypoints")
@@ -46,6 +50,7 @@ public struct FeatureSet: Sendable, Equatable, Codable {
         self.keypoints = keypoints
         self.descriptors = descriptors
         self.mirroredDescriptors = mirroredDescriptors
+        self.appearanceCells = appearanceCells
     }
 
     /// The number of keypoints.
@@ -69,14 +74,20 @@ public struct FeatureSet: Sendable, Equatable, Codable {
         bytes.count >= 8 && Array(bytes[0..<4]) == magic && bytes[4] == version
     }
 
+    /// Flag bits of header byte 5.
+    private static let mirroredFlag: UInt8 = 1, cellsFlag: UInt8 = 2
+
     /// A compact little-endian binary form for the store: 28 bytes of header, 21 bytes per keypoint and
-    /// 32 (64 with mirrored) bytes of descriptor per keypoint.
+    /// 32 (64 with mirrored) bytes of descriptor per keypoint, then, when present, the appearance cells (a
+    /// 4-byte count and 13 bytes per cell: r, g, b as Float32 and a used byte). The cells are an optional
+    /// tail flagged in the header, not a new generation: a blob written without them still reads.
     public func serialized() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(28 + keypoints.count * (21 + (hasMirrored ? 64 : 32)))
+        let cells = appearanceCells ?? []
+        out.reserveCapacity(28 + keypoints.count * (21 + (hasMirrored ? 64 : 32)) + 4 + 13 * cells.count)
         out += Self.magic
         out.append(Self.version)
-        out.append(hasMirrored ? 1 : 0)
+        out.append((hasMirrored ? Self.mirroredFlag : 0) | (appearanceCells != nil ? Self.cellsFlag : 0))
         out += [0, 0]
         func u32(_ v: UInt32) { for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
         func f32(_ v: Float) { u32(v.bitPattern) }
@@ -87,6 +98,10 @@ public struct FeatureSet: Sendable, Equatable, Codable {
         }
         for words in [descriptors, mirroredDescriptors] {
             for wd in words { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: wd >> (8 * UInt64(i)))) } }
+        }
+        if appearanceCells != nil {
+            u32(UInt32(cells.count))
+            for c in cells { f32(c.r); f32(c.g); f32(c.b); out.append(c.used ? 1 : 0) }
         }
         return out
     }
@@ -108,14 +123,17 @@ public struct FeatureSet: Sendable, Equatable, Codable {
         try need(8)
         guard Array(bytes[0..<4]) == Self.magic else { throw LocalFeaturesError("not a feature blob (bad magic)") }
         guard bytes[4] == Self.version else { throw LocalFeaturesError("unsupported feature blob version \(bytes[4])") }
-        let mirrored = bytes[5] & 1 == 1
+        let mirrored = bytes[5] & Self.mirroredFlag != 0, hasCells = bytes[5] & Self.cellsFlag != 0
         pos = 8
         let w = Int(try u32()), h = Int(try u32())
         let scale = try f32()
         let n = Int(try u32())
         _ = try u32()
         let words = n * 4 * (mirrored ? 2 : 1)
-        guard bytes.count - pos == n * 21 + words * 8 else {
+        // Bounded before anything is allocated: the keypoints and descriptors fill the blob exactly, up to the
+        // cells' tail when flagged (whose own count is checked below).
+        let body = n.multipliedReportingOverflow(by: 21 + 8 * 4 * (mirrored ? 2 : 1))
+        guard !body.overflow, hasCells ? bytes.count - pos >= body.partialValue + 4 : bytes.count - pos == body.partialValue else {
             throw LocalFeaturesError("feature blob size \(bytes.count) does not match \(n) keypoints")
         }
         var kps: [Keypoint] = []
@@ -139,7 +157,23 @@ public struct FeatureSet: Sendable, Equatable, Codable {
         }
         let desc = readWords(n * 4)
         let mdesc = mirrored ? readWords(n * 4) : []
+        var cells: [AppearanceCell]?
+        if hasCells {
+            let m = Int(try u32())
+            guard bytes.count - pos == m * 13 else {
+                throw LocalFeaturesError("feature blob size \(bytes.count) does not match \(m) appearance cells")
+            }
+            var list: [AppearanceCell] = []
+            list.reserveCapacity(m)
+            for _ in 0..<m {
+                let r = try f32(), g = try f32(), b = try f32()
+                try need(1)
+                list.append(AppearanceCell(r: r, g: g, b: b, used: bytes[pos] != 0))
+                pos += 1
+            }
+            cells = list
+        }
         self.init(imageWidth: w, imageHeight: h, workScale: scale, keypoints: kps, descriptors: desc,
-                  mirroredDescriptors: mdesc)
+                  mirroredDescriptors: mdesc, appearanceCells: cells)
     }
 }
