@@ -28,13 +28,13 @@ public struct AppearanceScore: Sendable, Equatable, Codable {
 
 /// One cell of a reference's appearance grid: its mean colour, and whether it takes part in the comparison.
 public struct AppearanceCell: Sendable, Equatable, Codable {
-    /// Mean red, green and blue of the cell's pixels (0…255).
-    public var r: Float, g: Float, b: Float
+    /// Mean red, green and blue of the cell's pixels, rounded to the nearest level (the form kept in the store).
+    public var r: UInt8, g: UInt8, b: UInt8
     /// False for a near-white flat cell (a packshot's margin) or a cell with no pixels.
     public var used: Bool
 
     /// Creates a cell.
-    public init(r: Float, g: Float, b: Float, used: Bool) {
+    public init(r: UInt8, g: UInt8, b: UInt8, used: Bool) {
         self.r = r; self.g = g; self.b = b; self.used = used
     }
 }
@@ -75,7 +75,8 @@ public enum AlignedAppearance {
             let l = 0.299 * r + 0.587 * gg + 0.114 * b
             let variance = max(0, sq[k] / n - l * l)
             let blank = min(r, gg, b) > 235 && variance < 40
-            return AppearanceCell(r: Float(r), g: Float(gg), b: Float(b), used: counts[k] > 0 && !blank)
+            func level(_ v: Double) -> UInt8 { UInt8(min(255, max(0, v.rounded()))) }
+            return AppearanceCell(r: level(r), g: level(gg), b: level(b), used: counts[k] > 0 && !blank)
         }
     }
 

@@ -52,7 +52,7 @@ import TestSupport
         let plain = f.serialized()
         f.appearanceCells = AlignedAppearance.referenceCells(raster)
         let blob = f.serialized()
-        #expect(blob.count == plain.count + 4 + 13 * AlignedAppearance.grid * AlignedAppearance.grid)
+        #expect(blob.count == plain.count + 4 + 4 * AlignedAppearance.grid * AlignedAppearance.grid)
         #expect(FeatureSet.isCurrent(blob))
         #expect(try FeatureSet(serialized: blob) == f)
         // A blob written without cells still reads, with none.
