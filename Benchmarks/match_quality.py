@@ -33,8 +33,10 @@ product of the same brand is what brand level is for):
 
 Usage: match_quality.py --objtrace .build/release/objtrace [--work DIR] [--no-append] [--dump FILE]
        match_quality.py --objtrace .build/release/objtrace --speed [--baseline OTHER --baseline-label COMMIT]
+                        [--callgrind]
 The second form times `match --local` per photo against 100 published objects (the 39 above plus 61 central
-crops of dev/photos), this binary and the baseline alternating, best of --reps.
+crops of dev/photos), this binary and the baseline alternating, best of --reps; with --callgrind it also counts
+the instructions (millions per photo) of one process over the 39 in-scene queries and of a one-photo process.
 Appends rows to results/match-quality.tsv (with the commit id) unless --no-append; --dump FILE writes every
 query's matches as JSON lines for threshold analysis.
 """
@@ -482,6 +484,8 @@ def speed(a, exe: str, work: Path) -> int:
             b = best.get(name, (1e9, 1e9, 1e9))
             best[name] = (min(b[0], 1000 * wall / len(files)), min(b[1], 1000 * cpu / len(files)), min(b[2], 1000 * single))
     rows = []
+    if a.callgrind:
+        rows += callgrind_rows(a, tools, envs, qs, work)
     for name, (wall, cpu, single) in best.items():
         print(f"{name:9s} match --local, 100 objects: {wall:6.1f} ms/photo wall, {cpu:6.1f} ms/photo CPU "
               f"({len(files)} photos, one process; best of {a.reps}); one-photo process {single:6.1f} ms")
@@ -499,6 +503,34 @@ def speed(a, exe: str, work: Path) -> int:
     return 0
 
 
+def callgrind_rows(a, tools, envs, qs, work: Path) -> list[tuple]:
+    """Instructions (callgrind, repeatable on a noisy machine) of one `match --local` process over the in-scene
+    queries and of a one-photo process, per binary on its own store. valgrind cannot read the Swift binaries'
+    debug information, so a copy without it is run; a binary with `--jobs` runs one worker (threads are
+    serialised under valgrind anyway, this leaves out the pool's hand-offs)."""
+    files = [str(q.path) for q in qs if q.transform == "inscene"]
+    rows = []
+    for name, tool in tools:
+        bare = work / f"callgrind-{name}"
+        subprocess.run(["strip", "--strip-debug", "-o", str(bare), tool], check=True)
+        jobs = ["--jobs", "1"] if "--jobs" in subprocess.run([tool, "match", "--help"], capture_output=True,
+                                                               text=True).stdout else []
+        label = commit_id() if name == "objtrace" else (a.baseline_label or "baseline")
+        for metric, batch in (("instructions_per_photo", files), ("one_photo_process_instructions", files[:1])):
+            out = work / f"callgrind-{name}.out"
+            r = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(bare), "match",
+                                "--local", *jobs, *batch], env=envs[name], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+            total = next((int(l.split()[-1]) for l in r.stderr.splitlines() if "Collected" in l), None)
+            if total is None:
+                print(f"callgrind failed for {name}: {r.stderr[-500:]}", file=sys.stderr)
+                continue
+            per = total / len(batch)
+            print(f"{name:9s} callgrind, {len(batch)} photo(s) in one process: {per / 1e6:8.1f} M instructions per photo")
+            rows.append((label, "speed", metric, len(batch), per / 1e6))
+    return rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--objtrace", required=True)
@@ -510,6 +542,7 @@ def main() -> int:
     ap.add_argument("--baseline", help="with --speed: another objtrace binary timed alternately")
     ap.add_argument("--baseline-label", help="with --baseline: the label (commit) its rows carry")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--callgrind", action="store_true", help="with --speed: also count instructions (valgrind)")
     ap.add_argument("--label", help="the commit label of the rows (default: this checkout's commit)")
     a = ap.parse_args()
     if not (DATA / "dev" / "products").is_dir():
