@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "LocalFeaturesTests", dependencies: ["ImageCore", "LocalFeatures", "ImageDecoding", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CaseWorkTests", dependencies: ["CaseWork"], swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "CaseWork", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ObjtraceKitTests", dependencies: ["CaseWork", "ImageCore", "ImageDecoding", "Matching", "ObjtraceKit", "Store", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ObjtraceKitTests", dependencies: ["CaseWork", "ImageCore", "ImageDecoding", "LocalFeatures", "Matching", "ObjtraceKit", "Store", "TestSupport"], swiftSettings: swiftSettings),
         // Runs the built `objtrace` executable (the dependency makes `swift test` build it beside the tests):
         // exit codes, refusal lines, help output.
         .testTarget(name: "ObjtraceCLITests", dependencies: ["objtrace", "Store", "TestSupport"], swiftSettings: swiftSettings),

@@ -33,8 +33,10 @@ product of the same brand is what brand level is for):
 
 Usage: match_quality.py --objtrace .build/release/objtrace [--work DIR] [--no-append] [--dump FILE]
        match_quality.py --objtrace .build/release/objtrace --speed [--baseline OTHER --baseline-label COMMIT]
+                        [--callgrind] [--jobs N]
 The second form times `match --local` per photo against 100 published objects (the 39 above plus 61 central
-crops of dev/photos), this binary and the baseline alternating, best of --reps.
+crops of dev/photos), this binary and the baseline alternating, best of --reps; with --callgrind it also counts
+the instructions (millions per photo) of one process over the 39 in-scene queries and of a one-photo process.
 Appends rows to results/match-quality.tsv (with the commit id) unless --no-append; --dump FILE writes every
 query's matches as JSON lines for threshold analysis.
 """
@@ -464,6 +466,9 @@ def speed(a, exe: str, work: Path) -> int:
     qs = [q for q in make_queries(objs, work) if q.transform in ("inscene", "reshare", "screenshot")]
     qs += [Query(p, "negative", "unrelated", None, "all") for p in photos[100 - len(objs):][:20]]
     files = [str(q.path) for q in qs]
+    # --jobs N goes to the binaries that have the option (a baseline from before it ran one thread).
+    jobs = {name: (["--jobs", str(a.jobs)] if a.jobs and "--jobs" in subprocess.run(
+        [tool, "match", "--help"], capture_output=True, text=True).stdout else []) for name, tool in tools}
     best: dict[str, tuple[float, float]] = {}
     for _ in range(a.reps):
         for name, tool in tools:
@@ -471,23 +476,27 @@ def speed(a, exe: str, work: Path) -> int:
                 r = resource.getrusage(resource.RUSAGE_CHILDREN)
                 return r.ru_utime + r.ru_stime
             t0 = time.perf_counter(); c0 = cpu_now()
-            subprocess.run([tool, "match", "--local", *files], env=envs[name], check=False, stdout=subprocess.DEVNULL,
+            subprocess.run([tool, "match", "--local", *jobs[name], *files], env=envs[name], check=False, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
             wall = time.perf_counter() - t0
             cpu = cpu_now() - c0
             t1 = time.perf_counter()
-            subprocess.run([tool, "match", "--local", files[0]], env=envs[name], check=False, stdout=subprocess.DEVNULL,
+            subprocess.run([tool, "match", "--local", *jobs[name], files[0]], env=envs[name], check=False, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
             single = time.perf_counter() - t1
             b = best.get(name, (1e9, 1e9, 1e9))
             best[name] = (min(b[0], 1000 * wall / len(files)), min(b[1], 1000 * cpu / len(files)), min(b[2], 1000 * single))
     rows = []
+    if a.callgrind:
+        rows += callgrind_rows(a, tools, envs, qs, work)
     for name, (wall, cpu, single) in best.items():
-        print(f"{name:9s} match --local, 100 objects: {wall:6.1f} ms/photo wall, {cpu:6.1f} ms/photo CPU "
+        print(f"{name:9s} match --local {' '.join(jobs[name])}, 100 objects: {wall:6.1f} ms/photo wall, {cpu:6.1f} ms/photo CPU "
               f"({len(files)} photos, one process; best of {a.reps}); one-photo process {single:6.1f} ms")
         label = commit_id() if name == "objtrace" else (a.baseline_label or "baseline")
-        rows += [(label, "speed", "ms_per_photo_wall", len(files), wall), (label, "speed", "ms_per_photo_cpu", len(files), cpu),
-                 (label, "speed", "one_photo_process_ms", 1, single)]
+        suffix = f"_jobs{a.jobs}" if jobs[name] else ""
+        rows += [(label, "speed", f"ms_per_photo_wall{suffix}", len(files), wall),
+                 (label, "speed", f"ms_per_photo_cpu{suffix}", len(files), cpu),
+                 (label, "speed", f"one_photo_process_ms{suffix}", 1, single)]
     if not a.no_append:
         out = HERE / "results" / "match-quality.tsv"
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -497,6 +506,34 @@ def speed(a, exe: str, work: Path) -> int:
                 f.write(f"{stamp}\t{label}\tall\t{tier}\t{metric}\t{n}\t{v:.1f}\t\t\t\t\t\tload {load:.2f}\n")
         print(f"appended rows to {out}")
     return 0
+
+
+def callgrind_rows(a, tools, envs, qs, work: Path) -> list[tuple]:
+    """Instructions (callgrind, repeatable on a noisy machine) of one `match --local` process over the in-scene
+    queries and of a one-photo process, per binary on its own store. valgrind cannot read the Swift binaries'
+    debug information, so a copy without it is run; a binary with `--jobs` runs one worker (threads are
+    serialised under valgrind anyway, this leaves out the pool's hand-offs)."""
+    files = [str(q.path) for q in qs if q.transform == "inscene"]
+    rows = []
+    for name, tool in tools:
+        bare = work / f"callgrind-{name}"
+        subprocess.run(["strip", "--strip-debug", "-o", str(bare), tool], check=True)
+        jobs = ["--jobs", "1"] if "--jobs" in subprocess.run([tool, "match", "--help"], capture_output=True,
+                                                               text=True).stdout else []
+        label = commit_id() if name == "objtrace" else (a.baseline_label or "baseline")
+        for metric, batch in (("instructions_per_photo", files), ("one_photo_process_instructions", files[:1])):
+            out = work / f"callgrind-{name}.out"
+            r = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(bare), "match",
+                                "--local", *jobs, *batch], env=envs[name], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+            total = next((int(l.split()[-1]) for l in r.stderr.splitlines() if "Collected" in l), None)
+            if total is None:
+                print(f"callgrind failed for {name}: {r.stderr[-500:]}", file=sys.stderr)
+                continue
+            per = total / len(batch)
+            print(f"{name:9s} callgrind, {len(batch)} photo(s) in one process: {per / 1e6:8.1f} M instructions per photo")
+            rows.append((label, "speed", metric, len(batch), per / 1e6))
+    return rows
 
 
 def main() -> int:
@@ -510,6 +547,8 @@ def main() -> int:
     ap.add_argument("--baseline", help="with --speed: another objtrace binary timed alternately")
     ap.add_argument("--baseline-label", help="with --baseline: the label (commit) its rows carry")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--callgrind", action="store_true", help="with --speed: also count instructions (valgrind)")
+    ap.add_argument("--jobs", type=int, help="with --speed: pass --jobs N to the binaries that have the option")
     ap.add_argument("--label", help="the commit label of the rows (default: this checkout's commit)")
     a = ap.parse_args()
     if not (DATA / "dev" / "products").is_dir():

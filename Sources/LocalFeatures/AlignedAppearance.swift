@@ -26,6 +26,19 @@ public struct AppearanceScore: Sendable, Equatable, Codable {
     }
 }
 
+/// One cell of a reference's appearance grid: its mean colour, and whether it takes part in the comparison.
+public struct AppearanceCell: Sendable, Equatable, Codable {
+    /// Mean red, green and blue of the cell's pixels, rounded to the nearest level (the form kept in the store).
+    public var r: UInt8, g: UInt8, b: UInt8
+    /// False for a near-white flat cell (a packshot's margin) or a cell with no pixels.
+    public var used: Bool
+
+    /// Creates a cell.
+    public init(r: UInt8, g: UInt8, b: UInt8, used: Bool) {
+        self.r = r; self.g = g; self.b = b; self.used = used
+    }
+}
+
 /// The aligned-appearance comparison (see `AppearanceScore`).
 public enum AlignedAppearance {
     /// Cells per side of the comparison grid.
@@ -35,12 +48,12 @@ public enum AlignedAppearance {
     /// (any resolution of the reference image: cells are fractions of its sides), with a flag for cells that
     /// take part (not near-white and flat).
     /// - Complexity: O(pixels of `reference`).
-    public static func referenceCells(_ reference: Raster) -> [(r: Double, g: Double, b: Double, used: Bool)] {
+    public static func referenceCells(_ reference: Raster) -> [AppearanceCell] {
         let g = grid, w = reference.width, h = reference.height, c = reference.channels
         var sums = [Double](repeating: 0, count: g * g * 3)
         var sq = [Double](repeating: 0, count: g * g)
         var counts = [Int](repeating: 0, count: g * g)
-        guard w > 0, h > 0 else { return Array(repeating: (0, 0, 0, false), count: g * g) }
+        guard w > 0, h > 0 else { return Array(repeating: AppearanceCell(r: 0, g: 0, b: 0, used: false), count: g * g) }
         reference.pixels.withUnsafeBufferPointer { px in
             for y in 0..<h {
                 let cy = min(g - 1, y * g / h)
@@ -62,7 +75,8 @@ public enum AlignedAppearance {
             let l = 0.299 * r + 0.587 * gg + 0.114 * b
             let variance = max(0, sq[k] / n - l * l)
             let blank = min(r, gg, b) > 235 && variance < 40
-            return (r, gg, b, counts[k] > 0 && !blank)
+            func level(_ v: Double) -> UInt8 { UInt8(min(255, max(0, v.rounded()))) }
+            return AppearanceCell(r: level(r), g: level(gg), b: level(b), used: counts[k] > 0 && !blank)
         }
     }
 
@@ -71,7 +85,7 @@ public enum AlignedAppearance {
     /// reference's cells. Nil when fewer than 16 cells can be compared.
     /// - Complexity: O(grid² · 16).
     public static func score(photo: Raster, transform: Homography, referenceWidth: Int, referenceHeight: Int,
-                             referenceCells cells: [(r: Double, g: Double, b: Double, used: Bool)]) -> AppearanceScore? {
+                             referenceCells cells: [AppearanceCell]) -> AppearanceScore? {
         let g = grid, w = photo.width, h = photo.height, c = photo.channels
         guard cells.count == g * g, w > 0, h > 0, referenceWidth > 0, referenceHeight > 0 else { return nil }
         let cw = Double(referenceWidth) / Double(g), ch = Double(referenceHeight) / Double(g)
@@ -94,7 +108,7 @@ public enum AlignedAppearance {
                     }
                 }
                 guard inside else { continue }
-                ref.append((cells[k].r, cells[k].g, cells[k].b))
+                ref.append((Double(cells[k].r), Double(cells[k].g), Double(cells[k].b)))
                 got.append((sr / 16, sg / 16, sb / 16))
             }
         }

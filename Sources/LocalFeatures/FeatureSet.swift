@@ -33,10 +33,14 @@ public struct FeatureSet: Sendable, Equatable, Codable {
     public var descriptors: [UInt64]
     /// Descriptors of the same keypoints as seen in the left-right mirrored image (empty if not computed).
     public var mirroredDescriptors: [UInt64]
+    /// The image's aligned-appearance cells (`AlignedAppearance.referenceCells`), kept with a catalogue crop's
+    /// features so that matching need not decode the crop again; nil when not computed (a query photo, or a
+    /// crop stored before they were kept).
+    public var appearanceCells: [AppearanceCell]?
 
     /// Creates a feature set; `descriptors.count` must be `4 * keypoints.count`.
     public init(imageWidth: Int, imageHeight: Int, workScale: Float, keypoints: [Keypoint],
-                descriptors: [UInt64], mirroredDescriptors: [UInt64] = []) {
+                descriptors: [UInt64], mirroredDescriptors: [UInt64] = [], appearanceCells: [AppearanceCell]? = nil) {
         precondition(descriptors.count == 4 * keypoints.count, "4 descriptor words per keypoint")
         precondition(mirroredDescriptors.isEmpty || mirroredDescriptors.count == descriptors.count,
                      "mirrored descriptors must match the keypoints")
@@ -46,6 +50,7 @@ public struct FeatureSet: Sendable, Equatable, Codable {
         self.keypoints = keypoints
         self.descriptors = descriptors
         self.mirroredDescriptors = mirroredDescriptors
+        self.appearanceCells = appearanceCells
     }
 
     /// The number of keypoints.
@@ -69,14 +74,20 @@ public struct FeatureSet: Sendable, Equatable, Codable {
         bytes.count >= 8 && Array(bytes[0..<4]) == magic && bytes[4] == version
     }
 
+    /// Flag bits of header byte 5.
+    private static let mirroredFlag: UInt8 = 1, cellsFlag: UInt8 = 2
+
     /// A compact little-endian binary form for the store: 28 bytes of header, 21 bytes per keypoint and
-    /// 32 (64 with mirrored) bytes of descriptor per keypoint.
+    /// 32 (64 with mirrored) bytes of descriptor per keypoint, then, when present, the appearance cells (a
+    /// 4-byte count and 4 bytes per cell: r, g, b and a used byte). The cells are an optional
+    /// tail flagged in the header, not a new generation: a blob written without them still reads.
     public func serialized() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(28 + keypoints.count * (21 + (hasMirrored ? 64 : 32)))
+        let cells = appearanceCells ?? []
+        out.reserveCapacity(28 + keypoints.count * (21 + (hasMirrored ? 64 : 32)) + 4 + 4 * cells.count)
         out += Self.magic
         out.append(Self.version)
-        out.append(hasMirrored ? 1 : 0)
+        out.append((hasMirrored ? Self.mirroredFlag : 0) | (appearanceCells != nil ? Self.cellsFlag : 0))
         out += [0, 0]
         func u32(_ v: UInt32) { for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
         func f32(_ v: Float) { u32(v.bitPattern) }
@@ -87,6 +98,10 @@ public struct FeatureSet: Sendable, Equatable, Codable {
         }
         for words in [descriptors, mirroredDescriptors] {
             for wd in words { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: wd >> (8 * UInt64(i)))) } }
+        }
+        if appearanceCells != nil {
+            u32(UInt32(cells.count))
+            for c in cells { out += [c.r, c.g, c.b, c.used ? 1 : 0] }
         }
         return out
     }
@@ -108,38 +123,55 @@ public struct FeatureSet: Sendable, Equatable, Codable {
         try need(8)
         guard Array(bytes[0..<4]) == Self.magic else { throw LocalFeaturesError("not a feature blob (bad magic)") }
         guard bytes[4] == Self.version else { throw LocalFeaturesError("unsupported feature blob version \(bytes[4])") }
-        let mirrored = bytes[5] & 1 == 1
+        let mirrored = bytes[5] & Self.mirroredFlag != 0, hasCells = bytes[5] & Self.cellsFlag != 0
         pos = 8
         let w = Int(try u32()), h = Int(try u32())
         let scale = try f32()
         let n = Int(try u32())
         _ = try u32()
-        let words = n * 4 * (mirrored ? 2 : 1)
-        guard bytes.count - pos == n * 21 + words * 8 else {
+        // Bounded before anything is allocated: the keypoints and descriptors fill the blob exactly, up to the
+        // cells' tail when flagged (whose own count is checked below).
+        let body = n.multipliedReportingOverflow(by: 21 + 8 * 4 * (mirrored ? 2 : 1))
+        guard !body.overflow, hasCells ? bytes.count - pos >= body.partialValue + 4 : bytes.count - pos == body.partialValue else {
             throw LocalFeaturesError("feature blob size \(bytes.count) does not match \(n) keypoints")
         }
-        var kps: [Keypoint] = []
-        kps.reserveCapacity(n)
-        for _ in 0..<n {
-            let x = try f32(), y = try f32(), size = try f32(), angle = try f32(), response = try f32()
-            try need(1)
-            let level = bytes[pos]
-            pos += 1
-            kps.append(Keypoint(x: x, y: y, size: size, angle: angle, response: response, level: level))
-        }
-        func readWords(_ count: Int) -> [UInt64] {
-            var out = [UInt64](repeating: 0, count: count)
-            for j in 0..<count {
-                var v: UInt64 = 0
-                for i in 0..<8 { v |= UInt64(bytes[pos + i]) << (8 * UInt64(i)) }
-                out[j] = v
-                pos += 8
+        // The sizes are checked above, so the bulk reads below stay inside the blob (every load is unaligned
+        // and little-endian, whatever the host).
+        let base = pos
+        let (kps, desc, mdesc) = bytes.withUnsafeBytes { raw -> ([Keypoint], [UInt64], [UInt64]) in
+            func f32(_ at: Int) -> Float { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }
+            let kps = [Keypoint](unsafeUninitializedCapacity: n) { buf, count in
+                for i in 0..<n {
+                    let at = base + 21 * i
+                    buf.initializeElement(at: i, to: Keypoint(x: f32(at), y: f32(at + 4), size: f32(at + 8), angle: f32(at + 12),
+                                                              response: f32(at + 16), level: raw[at + 20]))
+                }
+                count = n
             }
-            return out
+            func words(from start: Int) -> [UInt64] {
+                [UInt64](unsafeUninitializedCapacity: 4 * n) { buf, count in
+                    for j in 0..<(4 * n) {
+                        buf.initializeElement(at: j, to: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * j, as: UInt64.self)))
+                    }
+                    count = 4 * n
+                }
+            }
+            let start = base + 21 * n
+            return (kps, words(from: start), mirrored ? words(from: start + 32 * n) : [])
         }
-        let desc = readWords(n * 4)
-        let mdesc = mirrored ? readWords(n * 4) : []
+        pos += body.partialValue
+        var cells: [AppearanceCell]?
+        if hasCells {
+            let m = Int(try u32())
+            guard bytes.count - pos == m * 4 else {
+                throw LocalFeaturesError("feature blob size \(bytes.count) does not match \(m) appearance cells")
+            }
+            cells = (0..<m).map { i in
+                let at = pos + 4 * i
+                return AppearanceCell(r: bytes[at], g: bytes[at + 1], b: bytes[at + 2], used: bytes[at + 3] != 0)
+            }
+        }
         self.init(imageWidth: w, imageHeight: h, workScale: scale, keypoints: kps, descriptors: desc,
-                  mirroredDescriptors: mdesc)
+                  mirroredDescriptors: mdesc, appearanceCells: cells)
     }
 }

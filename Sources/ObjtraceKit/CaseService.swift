@@ -73,7 +73,7 @@ public final class CaseService {
         var featureBlobs: [String] = []
         for (_, image) in prepared {
             try blobs.put(image.storedBytes)
-            featureBlobs.append(try blobs.put(LocalSearch.features(image.upright).serialized()))
+            featureBlobs.append(try blobs.put(LocalSearch.cropFeatures(upright: image.upright, storedBytes: image.storedBytes).serialized()))
         }
         return try store.retryingWhenBusy {
             try store.database.transaction {

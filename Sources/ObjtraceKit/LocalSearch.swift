@@ -53,6 +53,23 @@ public struct LocalSearch: Sendable {
     /// Extracts and serialises features of an upright raster.
     public static func features(_ raster: Raster) -> FeatureSet { FeatureExtractor().extract(raster) }
 
+    /// A catalogue crop's features with its aligned-appearance cells, as kept in the store: `upright` is the
+    /// decoded crop and `storedBytes` the crop image as stored (the cells are made from it exactly as a match
+    /// would make them from the stored crop).
+    public static func cropFeatures(upright: Raster, storedBytes: [UInt8]) -> FeatureSet {
+        var features = Self.features(upright)
+        features.appearanceCells = appearanceCells(storedCrop: storedBytes)
+        return features
+    }
+
+    /// The aligned-appearance cells of a stored crop image; empty when it cannot be read (its matches then
+    /// cannot reach product level). A small copy is enough: a JPEG crop is decoded at a reduced DCT scale.
+    static func appearanceCells(storedCrop bytes: [UInt8]) -> [AppearanceCell] {
+        guard let small = try? ImageDecoder.decode(bytes, options: DecodeOptions(minShortSide: 4 * AlignedAppearance.grid))
+        else { return [] }
+        return AlignedAppearance.referenceCells(small.upright())
+    }
+
     /// Loads every published or identified object's crop features from the store.
     public init(store: CaseStore, blobs: BlobStore) throws {
         var refs: [Reference] = []
@@ -94,13 +111,11 @@ public struct LocalSearch: Sendable {
         search(features: extractor.extract(raster)).map { hit in
             var hit = hit
             if let ref = references.first(where: { $0.cropID == hit.cropID }) {
-                let cells = self.cells.cells(of: ref.cropID) {
-                    // A small copy is enough: JPEG crops are decoded at a reduced DCT scale. A crop that cannot be
-                    // read has no cells, so its matches cannot reach product level.
-                    guard let bytes = try? blobs.get(ref.cropSHA256),
-                          let small = try? ImageDecoder.decode(bytes, options: DecodeOptions(minShortSide: 4 * AlignedAppearance.grid))
-                    else { return [] }
-                    return AlignedAppearance.referenceCells(small.upright())
+                // Kept with the features since they were stored at ingest; made from the stored crop on its first
+                // match for a crop stored before that.
+                let cells = ref.features.appearanceCells ?? self.cells.cells(of: ref.cropID) {
+                    guard let bytes = try? blobs.get(ref.cropSHA256) else { return [] }
+                    return Self.appearanceCells(storedCrop: bytes)
                 }
                 if !cells.isEmpty {
                     hit.appearance = AlignedAppearance.score(
@@ -113,14 +128,15 @@ public struct LocalSearch: Sendable {
     }
 }
 
-/// The crops' appearance cells, computed on a crop's first verified match (most crops never match a given
-/// batch of photos, so loading all of them up front would cost every process a decode per published crop).
+/// The appearance cells of crops stored without them, computed on a crop's first verified match (most crops
+/// never match a given batch of photos, so making all of them up front would cost every process a decode per
+/// published crop).
 final class CellCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var byCrop: [Int64: [(r: Double, g: Double, b: Double, used: Bool)]] = [:]
+    private var byCrop: [Int64: [AppearanceCell]] = [:]
 
     /// The cells of one crop, made by `make` the first time.
-    func cells(of crop: Int64, _ make: () -> [(r: Double, g: Double, b: Double, used: Bool)]) -> [(r: Double, g: Double, b: Double, used: Bool)] {
+    func cells(of crop: Int64, _ make: () -> [AppearanceCell]) -> [AppearanceCell] {
         lock.lock()
         if let c = byCrop[crop] { lock.unlock(); return c }
         lock.unlock()

@@ -45,6 +45,30 @@ import TestSupport
         #expect(throws: LocalFeaturesError.self) { try FeatureSet(serialized: older) }
     }
 
+    @Test(.enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)))
+    func appearanceCellsRideInTheBlobAsAnOptionalTail() throws {
+        let raster = try TestImages.raster(Self.photo)
+        var f = FeatureExtractor().extract(raster)
+        let plain = f.serialized()
+        f.appearanceCells = AlignedAppearance.referenceCells(raster)
+        let blob = f.serialized()
+        #expect(blob.count == plain.count + 4 + 4 * AlignedAppearance.grid * AlignedAppearance.grid)
+        #expect(FeatureSet.isCurrent(blob))
+        #expect(try FeatureSet(serialized: blob) == f)
+        // A blob written without cells still reads, with none.
+        #expect(try FeatureSet(serialized: plain).appearanceCells == nil)
+        // A cut or padded tail, and a cell count that does not fit the blob, are refused.
+        #expect(throws: LocalFeaturesError.self) { try FeatureSet(serialized: Array(blob.dropLast(1))) }
+        #expect(throws: LocalFeaturesError.self) { try FeatureSet(serialized: blob + [0]) }
+        var lying = blob
+        lying[plain.count + 3] = 0x7F
+        #expect(throws: LocalFeaturesError.self) { try FeatureSet(serialized: lying) }
+        // The cells flag on a blob without the tail.
+        var flagged = plain
+        flagged[5] |= 2
+        #expect(throws: LocalFeaturesError.self) { try FeatureSet(serialized: flagged) }
+    }
+
     /// The mirror-aware descriptor of a keypoint equals the plain descriptor of the same point in the mirrored
     /// image (up to rounding of rotated sample positions), which is what lets a flipped photo match.
     @Test(.enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)))

@@ -2,6 +2,7 @@ import Matching
 import CaseWork
 import Foundation
 import ImageDecoding
+import LocalFeatures
 import ObjtraceKit
 import Store
 import Testing
@@ -151,6 +152,31 @@ struct CaseWorkflowTests {
         let scene = try ImageDecoder.decode([UInt8](Data(contentsOf: SharedData.url("dev/known_pairs/opencv/box_in_scene.png"))))
         let hit = try #require(search.search(scene.upright()).first)
         #expect(hit.object == code)
+    }
+
+    @Test("A crop's appearance cells are stored with its features; a store written without them still scores appearance")
+    func appearanceCellsStoredAtIngestOrMadeLazily() throws {
+        let (service, dir) = try temporaryService()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let code = try ObjectCode("TAO-2026-203")
+        try publishBox(code, in: service)
+        let record = try #require(service.store.localFeatures(objectStates: [.published]).first)
+        let stored = try FeatureSet(serialized: try service.blobs.get(record.blob.value))
+        #expect(stored.appearanceCells?.count == AlignedAppearance.grid * AlignedAppearance.grid)
+        let scene = try ImageDecoder.decode([UInt8](Data(contentsOf: SharedData.url("dev/known_pairs/opencv/box_in_scene.png"))))
+        let withCells = try #require(LocalSearch(store: service.store, blobs: service.blobs).search(scene.upright()).first)
+        let score = try #require(withCells.appearance)
+        // The store as an earlier build left it: the same features without the cells (the blob is recorded
+        // under its own SHA-256). The cells are then made from the stored crop on the first match, the same ones.
+        var older = stored
+        older.appearanceCells = nil
+        let olderBlob = try service.blobs.put(older.serialized())
+        try service.store.database.run("UPDATE local_features SET blob_sha256 = ? WHERE crop_id = ?", [olderBlob, record.crop])
+        let search = try LocalSearch(store: service.store, blobs: service.blobs)
+        #expect(search.references.first?.features.appearanceCells == nil)
+        let lazily = try #require(search.search(scene.upright()).first)
+        #expect(lazily.object == code)
+        #expect(lazily.appearance == score)
     }
 
     @Test("A tip photo with GPS EXIF: stored copy has none, original SHA-256 kept, flag set")
