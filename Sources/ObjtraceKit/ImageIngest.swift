@@ -79,15 +79,21 @@ public struct IngestedImage: Sendable {
     /// With `stripMetadata`, the stored copy is written anew from the image data (JPEG coefficients or PNG
     /// pixels) with only the orientation as metadata, so it decodes to the same pixels and shows the same
     /// way; the GPS/serial flags describe the whole original.
-    /// `sha256`, when given, is the SHA-256 (hex) of `bytes` already computed by the caller.
-    public static func prepare(_ bytes: [UInt8], sha256: String? = nil, stripMetadata: Bool,
-                               options: DecodeOptions = DecodeOptions()) throws(DecodeError) -> IngestedImage
+    public static func prepare(_ bytes: [UInt8], stripMetadata: Bool, options: DecodeOptions = DecodeOptions())
+        throws(DecodeError) -> IngestedImage
+    {
+        try prepare(bytes, sha256: sha256Hex(bytes), stripMetadata: stripMetadata, options: options)
+    }
+
+    /// `prepare` for bytes whose SHA-256 (hex) the caller has just computed from them (`ImportLineRead`).
+    package static func prepare(_ bytes: [UInt8], sha256: String, stripMetadata: Bool,
+                                options: DecodeOptions) throws(DecodeError) -> IngestedImage
     {
         let decoded = try ImageDecoder.decode(bytes, options: options)
         let stripped = stripMetadata ? try MetadataStripper.workingCopy(bytes, decoded: decoded, options: options) : nil
         let stored = stripped?.bytes ?? bytes
         let upright = decoded.upright()
-        return IngestedImage(originalSHA256: sha256 ?? sha256Hex(bytes), storedBytes: stored, storedSHA256: sha256Hex(stored),
+        return IngestedImage(originalSHA256: sha256, storedBytes: stored, storedSHA256: sha256Hex(stored),
                              width: upright.width, height: upright.height,
                              exif: stripped?.report.exif ?? ExifSummary.read(from: bytes),
                              removedMetadata: stripped?.report.removed ?? [], hashes: MatchHashes(upright: upright),

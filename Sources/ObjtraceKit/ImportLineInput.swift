@@ -38,22 +38,28 @@ extension ImportLineFields {
 
 /// One import line read once: its resume key, its tip input (or why it is refused), and the bytes of its
 /// photos, so the key covers exactly the bytes that are imported and no photo is read or hashed twice.
-public struct ImportLineRead: Sendable {
+package struct ImportLineRead: Sendable {
     /// A photo's bytes as read for the key, with their SHA-256 (hex).
-    public struct Photo: Sendable {
-        public var bytes: [UInt8]
-        public var sha256: String
+    package struct Photo: Sendable {
+        package var bytes: [UInt8]
+        package var sha256: String
     }
 
     /// See `ImportLineKey.digest`.
-    public var key: String
-    public var input: Result<CaseService.TipInput, InputError>
-    /// The photos of `input`, in order; nil when one could not be resolved or read (intake reads it again
-    /// and refuses the line with the reason).
-    public var photos: [Photo]?
+    package var key: String
+    package var input: Result<CaseService.TipInput, InputError>
+    /// The photos of `input`, in order; nil when the line is refused before its photos are used, when one
+    /// could not be resolved or read (intake reads it again and refuses the line with the reason), or when
+    /// together they exceed `keptBytes` (intake reads them again one at a time).
+    package var photos: [Photo]?
 
-    /// Parses `line` and reads its photos (paths inside `folder`).
-    public init(_ line: [UInt8], folder: URL) {
+    /// Photo bytes one line keeps between its key and its intake; a line over it reads its photos again.
+    package static let keptBytes = 64 << 20
+
+    /// Parses `line` and reads its photos (paths inside `folder`), one at a time: a photo's bytes are kept
+    /// only while the line's photos stay within `keptBytes`, so one line never holds more than that plus the
+    /// photo being hashed.
+    package init(_ line: [UInt8], folder: URL) {
         let fields: ImportLineFields
         do {
             fields = try ImportLineFields.parse(line)
@@ -61,21 +67,25 @@ public struct ImportLineRead: Sendable {
             self.init(key: sha256Hex(line), input: .failure(InputError(error.reason)), photos: nil)
             return
         }
+        let input = Result { () throws(InputError) in try fields.tipInput(folder: folder) }
+        // The paths `tipInput` resolved, where it succeeded: one resolution, so the bytes are the file intake names.
+        let resolvedByInput = try? input.get().photos
         var material = line
-        var photos: [Photo]? = []
+        var kept: [Photo]? = resolvedByInput == nil ? nil : []
+        var keptTotal = 0
         for (i, path) in fields.photos.enumerated() {
-            guard let resolved = try? ImportPhotoPath.resolve(path, index: i, inFolder: folder.path),
+            guard let resolved = resolvedByInput?[i] ?? (try? ImportPhotoPath.resolve(path, index: i, inFolder: folder.path)),
                   let bytes = try? InputFiles.read(resolved)
             else {
-                photos = nil
-                break
+                self.init(key: sha256Hex(line), input: input, photos: nil)
+                return
             }
             let sha = sha256Hex(bytes)
             material += [0] + Array(sha.utf8)
-            photos?.append(Photo(bytes: bytes, sha256: sha))
+            keptTotal += bytes.count
+            if keptTotal <= Self.keptBytes { kept?.append(Photo(bytes: bytes, sha256: sha)) } else { kept = nil }
         }
-        let input = Result { () throws(InputError) in try fields.tipInput(folder: folder) }
-        self.init(key: sha256Hex(photos == nil ? line : material), input: input, photos: photos)
+        self.init(key: sha256Hex(material), input: input, photos: kept)
     }
 
     private init(key: String, input: Result<CaseService.TipInput, InputError>, photos: [Photo]?) {

@@ -29,6 +29,9 @@ public struct ImportLineFields: Sendable, Equatable {
     /// `photos` as written in the line (relative paths, checked lexically).
     public var photos: [String] = []
 
+    /// Photos one line may list (each is read, decoded and kept while the line is imported).
+    public static let maxPhotos = 10
+
     /// Parses a line: one JSON object, no duplicate or unknown keys, strings where strings belong, `photos` a
     /// list of relative paths that stay inside the import folder as written (`ImportPhotoPath.checkLexically`).
     public static func parse(_ bytes: [UInt8]) throws(ImportLineError) -> ImportLineFields {
@@ -41,9 +44,15 @@ public struct ImportLineFields: Sendable, Equatable {
             if key == "photos" {
                 if value == .null { continue }
                 guard case .array(let items) = value else { throw ImportLineError("field 'photos' must be a list of paths") }
+                guard items.count <= maxPhotos else {
+                    throw ImportLineError("field 'photos' lists \(items.count) photos; a tip takes at most \(maxPhotos)")
+                }
                 for (i, item) in items.enumerated() {
                     guard case .string(let path) = item else { throw ImportLineError("photos[\(i)] must be a string path") }
                     try ImportPhotoPath.checkLexically(path, index: i)
+                    if let first = fields.photos.firstIndex(of: path) {
+                        throw ImportLineError("photos[\(i)] repeats photos[\(first)] ('\(path)')")
+                    }
                     fields.photos.append(path)
                 }
                 continue

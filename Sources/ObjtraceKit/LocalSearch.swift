@@ -77,11 +77,12 @@ public struct LocalSearch: Sendable {
             let blob = try blobs.get(entry.blob.value)
             let features: FeatureSet
             guard let crop = try store.crops(of: entry.object).first(where: { $0.id == entry.crop }) else { continue }
-            if FeatureSet.isCurrent(blob) {
-                features = try FeatureSet(serialized: blob)
+            if FeatureSet.isCurrent(blob), let stored = try? FeatureSet(serialized: blob) {
+                features = stored
             } else {
-                // Written by an older extractor: recompute from the stored crop image (in memory; the store and
-                // its audit log are not touched by a read).
+                // Written by an older extractor, or a layout this build cannot read (a newer build's): recompute
+                // from the stored crop image (in memory; the store and its audit log are not touched by a read),
+                // so one such crop never takes local matching away from the whole catalogue.
                 features = Self.features(try ImageDecoder.decode(try blobs.get(crop.crop.sha256.value)).upright())
             }
             refs.append(Reference(object: entry.object, cropID: entry.crop, features: features,

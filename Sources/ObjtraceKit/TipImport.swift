@@ -6,7 +6,7 @@ import Store
 ///
 /// Line fields: `received` (YYYY-MM-DD), `channel`, `language`, `text`, `brand`, `product`, `shop`, `country`,
 /// `city`, `url`, `contact` (only for tipsters who opted in), `object` (a public code), `photos` (paths
-/// relative to the JSONL file). Lines are committed in batches of whole tips (each line's progress row in the
+/// relative to the JSONL file; at most `ImportLineFields.maxPhotos`, each once). Lines are committed in batches of whole tips (each line's progress row in the
 /// same transaction as its tip); a line already imported (by its SHA-256) is skipped, so re-running after an
 /// interruption finishes the job without duplicates. A bad line is reported with its number and recorded; the
 /// rest imports.

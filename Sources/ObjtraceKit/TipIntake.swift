@@ -82,7 +82,8 @@ public final class TipIntake {
             let bytes = try known?.bytes ?? InputFiles.read(path)
             let image: IngestedImage
             do {
-                image = try IngestedImage.prepare(bytes, sha256: known?.sha256, stripMetadata: true, options: options)
+                image = try IngestedImage.prepare(bytes, sha256: known?.sha256 ?? sha256Hex(bytes), stripMetadata: true,
+                                                  options: options)
             } catch {
                 throw InputError("\(path): \(error)")
             }

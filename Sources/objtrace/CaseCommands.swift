@@ -248,7 +248,7 @@ struct TipCommand: ParsableCommand {
                   text       what the tipster wrote
                   brand, product, shop, country, city, url    the tipster's claims (strings)
                   object     the public object code the tip is about, e.g. "TAO-2026-014"
-                  photos     list of image paths, relative to the JSONL file's folder
+                  photos     list of image paths, relative to the JSONL file's folder (at most 10, each once)
                   contact    contact details, ONLY if the tipster opted in to being contacted
                 Any other field is refused with its name (an unknown field may identify a tipster).
                 Example:

@@ -177,6 +177,24 @@ struct ImportLineTests {
         #expect(ImportLineKey.digest(line, folder: a.url) != ImportLineKey.digest(line, folder: b.url))
         try b.write("photo.jpg", [1, 2, 3])
         #expect(ImportLineKey.digest(line, folder: a.url) == ImportLineKey.digest(line, folder: b.url))
+        // The key's definition, computed outside objtrace (Python hashlib): SHA-256(line ‖ 0 ‖ hex SHA-256 of
+        // each photo); with a photo that cannot be read, SHA-256(line). A change here orphans every resume record.
+        #expect(ImportLineKey.digest(line, folder: a.url) == "2ee1b15759ba2afe71027bdfc3ecee6aba2cdd587b667f29365a686f51b20485")
+        let c = try Scratch()
+        #expect(ImportLineKey.digest(line, folder: c.url) == "2a51e1801330f61410163bde30a5553470fd8b28f7a5d827103b7e89547a7e44")
+    }
+
+    @Test("A line lists at most ImportLineFields.maxPhotos photos, each once, refused before any is read")
+    func photoCountAndRepeats() throws {
+        let many = (0...ImportLineFields.maxPhotos).map { #""p\#($0).jpg""# }.joined(separator: ",")
+        #expect(throws: ImportLineError("field 'photos' lists \(ImportLineFields.maxPhotos + 1) photos; a tip takes at most \(ImportLineFields.maxPhotos)")) {
+            try ImportLineFields.parse(Array((#"{"photos":["# + many + "]}").utf8))
+        }
+        #expect(throws: ImportLineError("photos[2] repeats photos[0] ('a.jpg')")) {
+            try ImportLineFields.parse(Array(#"{"photos":["a.jpg","b.jpg","a.jpg"]}"#.utf8))
+        }
+        let fields = try ImportLineFields.parse(Array(#"{"photos":["a.jpg","b.jpg"]}"#.utf8))
+        #expect(fields.photos == ["a.jpg", "b.jpg"])
     }
 }
 
