@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `objtrace hash --jobs 2` vs `--jobs 1` on the side-by-side sets, alternating pairs (see jobs_scaling.py).
-#   ./jobs-scaling.sh [--skip-build] [--pairs N] [--no-append]
+# `objtrace hash --jobs 2` vs `--jobs 1` on the side-by-side sets (at least --min-images a run), and `match --local`
+# / `tip import` with both on --photo-tips photo tips, alternating pairs (see jobs_scaling.py).
+#   ./jobs-scaling.sh [--skip-build] [--pairs N] [--min-images N] [--photo-tips N] [--only hash|pipelines] [--no-append]
 # Needs what side-by-side.sh sets up (its venv for Pillow; run that once first).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -513,6 +513,9 @@ def callgrind_rows(a, tools, envs, qs, work: Path) -> list[tuple]:
     queries and of a one-photo process, per binary on its own store. valgrind cannot read the Swift binaries'
     debug information, so a copy without it is run; a binary with `--jobs` runs one worker (threads are
     serialised under valgrind anyway, this leaves out the pool's hand-offs)."""
+    missing = [t for t in ("valgrind", "strip") if shutil.which(t) is None]
+    if missing:
+        raise SystemExit(f"--callgrind needs {' and '.join(missing)} (Debian: apt-get install valgrind binutils)")
     files = [str(q.path) for q in qs if q.transform == "inscene"]
     rows = []
     for name, tool in tools:
