@@ -161,6 +161,32 @@ struct IntakeTests {
         #expect(try service.store.verifyAudit() == .ok(count: try service.store.auditLog().count))
     }
 
+    /// A line whose photo is not a regular file (a FIFO that would block a reader) or is missing is refused
+    /// with the path and reason; the other lines import, and a re-run retries only the refused lines.
+    @Test func unreadablePhotoRefusesItsLineOnly() throws {
+        let (service, dir) = try temporaryService()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(mkfifo(dir.appendingPathComponent("pipe.jpg").path, 0o600) == 0)
+        let lines = [#"{"received":"2026-11-30","text":"before"}"#,
+                     #"{"received":"2026-11-30","text":"a pipe","photos":["pipe.jpg"]}"#,
+                     #"{"received":"2026-11-30","text":"gone","photos":["missing.jpg"]}"#,
+                     #"{"received":"2026-11-30","text":"after"}"#]
+        let file = dir.appendingPathComponent("tips.jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        for jobs in [1, 2] {
+            // The first run imports the two text lines; the second (two jobs) skips them and retries the others.
+            var out: [String] = []
+            let summary = try TipImport.run(file: file.path, service: service, jobs: jobs, by: alice) { out.append($0) }
+            #expect(summary.rejected == 2 && summary.imported == (jobs == 1 ? 2 : 0) && summary.skipped == (jobs == 1 ? 0 : 2))
+            let refused = out.filter { $0.contains("\"error\"") }
+            #expect(refused.count == 2, "\(out)")
+            #expect(refused.first { $0.contains("\"line\":2") }?.contains("not-a-file: ") == true, "\(out)")
+            #expect(refused.first { $0.contains("\"line\":2") }?.contains("pipe.jpg") == true, "\(out)")
+            #expect(refused.first { $0.contains("\"line\":3") }?.contains("missing.jpg") == true, "\(out)")
+        }
+        #expect(try service.store.database.queryFirst("SELECT count(*) FROM tips") { $0.int(0) } == 2)
+    }
+
     static let childVariable = "OBJTRACE_INTAKE_CHILD_PUBLISH"
     static let childStore = ProcessInfo.processInfo.environment[childVariable]
 
