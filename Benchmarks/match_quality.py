@@ -418,10 +418,15 @@ def table(qs: list[Query], res: dict[str, list[dict]], by_code: dict[str, Obj], 
     for q in qs:
         if split != "all" and q.split != split:
             continue
-        groups[(q.tier, q.transform)].append(judge(q, res.get(str(q.path), []), by_code))
+        judged = judge(q, res.get(str(q.path), []), by_code)
+        groups[(q.tier, q.transform)].append(judged)
+        if q.tier == "instore":  # and per product (tier "instore-product", the product in the transform column)
+            groups[("instore-product", q.product)].append(judged)
     rows = []
+    products = sorted(k[1] for k in groups if k[0] == "instore-product")
     order = [("hash", t) for t in HASH_FRIENDLY] + [("hard", t) for t in HARD] + \
-        [("instore", "instore"), ("variant", "hue"), ("negative", "unrelated")]
+        [("instore", "instore")] + [("instore-product", p) for p in products] + \
+        [("variant", "hue"), ("negative", "unrelated")]
     for key in order:
         js = groups.get(key)
         if not js:
