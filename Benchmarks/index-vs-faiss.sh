@@ -13,16 +13,8 @@
 # --append, --keep); --skip-build uses the existing release binary.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-skip_build=0
-pass=()
-for arg in "$@"; do
-    case "$arg" in
-        --skip-build) skip_build=1 ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) pass+=("$arg") ;;
-    esac
-done
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_options 14 "$@"
 
 venv="$here/.venv"
 if ! "$venv/bin/python" -c 'import faiss, numpy' 2>/dev/null; then

@@ -4,19 +4,9 @@
 #   ./jobs-scaling.sh [--skip-build] [--pairs N] [--min-images N] [--photo-tips N] [--only hash|pipelines] [--no-append]
 # Needs what side-by-side.sh sets up (its venv for Pillow; run that once first).
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-data="${OBJTRACE_SHARED_DATA:-$root/../shared/data}"
-skip_build=0
-pass=()
-for arg in "$@"; do
-    case "$arg" in
-        --skip-build) skip_build=1 ;;
-        *) pass+=("$arg") ;;
-    esac
-done
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_options 5 "$@"
 [[ -f "$data/dev/MANIFEST.tsv" ]] || { echo "jobs-scaling: skipped: $data is absent" >&2; exit 0; }
 [[ -x "$here/.venv/bin/python" ]] || { echo "jobs-scaling: run side-by-side.sh once first (it makes the venv)" >&2; exit 1; }
-if [[ $skip_build -eq 0 ]]; then (cd "$root" && swift build -c release --product objtrace >&2); fi
-bin="$(cd "$root" && swift build -c release --show-bin-path)/objtrace"
+bin="$(bench_objtrace jobs-scaling)"
 exec "$here/.venv/bin/python" "$here/jobs_scaling.py" --objtrace "$bin" --data "$data" ${pass[@]+"${pass[@]}"}

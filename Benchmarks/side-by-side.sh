@@ -12,18 +12,8 @@
 # existing release binary.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-data="${OBJTRACE_SHARED_DATA:-$root/../shared/data}"
-skip_build=0
-pass=()
-for arg in "$@"; do
-    case "$arg" in
-        --skip-build) skip_build=1 ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) pass+=("$arg") ;;
-    esac
-done
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_options 13 "$@"
 
 if [[ ! -f "$data/dev/MANIFEST.tsv" || ! -d "$data/pdq-reference/reg-test-input/exif-rotn" ]]; then
     echo "side-by-side: skipped: $data is absent (set OBJTRACE_SHARED_DATA)" >&2
@@ -46,12 +36,7 @@ if ! "$venv/bin/python" -c 'import pdqhash, imagehash, cv2, PIL' 2>/dev/null; th
     "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
 fi
 
-if [[ $skip_build -eq 0 ]]; then
-    echo "side-by-side: swift build -c release --product objtrace" >&2
-    (cd "$root" && swift build -c release --product objtrace >&2)
-fi
-bin="$(cd "$root" && swift build -c release --show-bin-path)/objtrace"
-[[ -x "$bin" ]] || { echo "side-by-side: no release objtrace at $bin (run without --skip-build)" >&2; exit 1; }
+bin="$(bench_objtrace side-by-side)"
 
 # One thread per reference library, so "one core" means one core for every tool; the OpenBLAS overrides
 # set on some machines slow a current numpy, so they are dropped for this command alone.

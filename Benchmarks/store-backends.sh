@@ -8,24 +8,13 @@
 #   ./store-backends.sh                                  2,000 text tips per run, 40 photo tips
 #   ./store-backends.sh --tips 400 --photo-tips 8 --no-append          a quick look
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-skip_build=0
-pass=()
-for arg in "$@"; do
-    case "$arg" in
-        --skip-build) skip_build=1 ;;
-        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) pass+=("$arg") ;;
-    esac
-done
-if [[ $skip_build -eq 0 ]]; then
-    (cd "$root" && swift build -c release --product objtrace >&2)
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_options 10 "$@"
+bin="$(bench_objtrace store-backends)"
 python3 -c "import PIL" 2>/dev/null || { echo "store-backends: needs Pillow (pip install Pillow)" >&2; exit 1; }
 if [[ -z "${OBJTRACE_BENCH_POSTGRES:-}" ]]; then
     cd "$root"
     source .ci/postgres-cluster.sh
     OBJTRACE_BENCH_POSTGRES="$OBJTRACE_TEST_POSTGRES"
 fi
-python3 "$here/store_backends.py" --objtrace "$root/.build/release/objtrace" --postgres "$OBJTRACE_BENCH_POSTGRES" "${pass[@]+"${pass[@]}"}"
+python3 "$here/store_backends.py" --objtrace "$bin" --postgres "$OBJTRACE_BENCH_POSTGRES" "${pass[@]+"${pass[@]}"}"
