@@ -134,6 +134,13 @@ struct CaseWorkflowTests {
         _ = try service.store.publish(code, by: bob)
     }
 
+    /// Stores `blob` as crop `crop`'s feature blob, as an earlier build would have left it (recorded under its
+    /// own SHA-256: the blob store checks contents against names).
+    private func replaceFeatureBlob(of crop: Int64, with blob: [UInt8], in service: CaseService) throws {
+        let sha = try service.blobs.put(blob)
+        try service.store.database.run("UPDATE local_features SET blob_sha256 = ? WHERE crop_id = ?", [sha, crop])
+    }
+
     @Test("Crop features stored by an older extractor generation are recomputed from the stored crop image")
     func outdatedCropFeaturesAreRecomputed() throws {
         let (service, dir) = try temporaryService()
@@ -145,8 +152,7 @@ struct CaseWorkflowTests {
         let record = try #require(service.store.localFeatures(objectStates: [.published]).first)
         var blob = try service.blobs.get(record.blob.value)
         blob[4] -= 1
-        let older = try service.blobs.put(blob)
-        try service.store.database.run("UPDATE local_features SET blob_sha256 = ? WHERE crop_id = ?", [older, record.crop])
+        try replaceFeatureBlob(of: record.crop, with: blob, in: service)
         let search = try LocalSearch(store: service.store, blobs: service.blobs)
         #expect(search.references.count == 1)
         let scene = try ImageDecoder.decode([UInt8](Data(contentsOf: SharedData.url("dev/known_pairs/opencv/box_in_scene.png"))))
@@ -170,8 +176,7 @@ struct CaseWorkflowTests {
         // under its own SHA-256). The cells are then made from the stored crop on the first match, the same ones.
         var older = stored
         older.appearanceCells = nil
-        let olderBlob = try service.blobs.put(older.serialized())
-        try service.store.database.run("UPDATE local_features SET blob_sha256 = ? WHERE crop_id = ?", [olderBlob, record.crop])
+        try replaceFeatureBlob(of: record.crop, with: older.serialized(), in: service)
         let search = try LocalSearch(store: service.store, blobs: service.blobs)
         #expect(search.references.first?.features.appearanceCells == nil)
         let lazily = try #require(search.search(scene.upright()).first)

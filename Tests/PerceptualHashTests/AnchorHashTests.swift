@@ -52,6 +52,18 @@ struct AnchorRow: Sendable, CustomTestStringConvertible {
         let bytes = try [UInt8](Data(contentsOf: SharedData.url(file)))
         return try ImageDecoder.decode(bytes)
     }
+
+    /// Expects every hash of `r` to equal this row's reference: PDQ, its quality, the dihedral PDQs and the
+    /// four imagehash hashes.
+    func expectEqual(_ r: HashResults, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(r.pdq?.hash.hex == pdq, "PDQ", sourceLocation: sourceLocation)
+        #expect(r.pdq.map { String($0.quality) } == quality, "PDQ quality", sourceLocation: sourceLocation)
+        #expect(r.pdqDihedral?.hashes.map(\.hex).joined(separator: ",") == pdq8, "PDQ dihedral", sourceLocation: sourceLocation)
+        #expect(r.ahash?.hex == ahash, "ahash", sourceLocation: sourceLocation)
+        #expect(r.dhash?.hex == dhash, "dhash", sourceLocation: sourceLocation)
+        #expect(r.phash?.hex == phash, "phash", sourceLocation: sourceLocation)
+        #expect(r.whash?.hex == whash, "whash", sourceLocation: sourceLocation)
+    }
 }
 
 @Suite(.enabled(if: SharedData.isAvailable, Comment(rawValue: SharedData.skipMessage)))
@@ -66,18 +78,8 @@ struct AnchorHashTests {
         let image = try row.decode()
         let raster = image.raster  // orientation as stored, as the references read it
         if raster.pixelCount > AnchorRow.debugPixelLimit && !AnchorRow.runAll { return }
-        let r = computeHashes(raster, .all)
-        let checks = {
-            #expect(r.pdq?.hash.hex == row.pdq, "PDQ")
-            #expect(r.pdq.map { String($0.quality) } == row.quality, "PDQ quality")
-            #expect(r.pdqDihedral?.hashes.map(\.hex).joined(separator: ",") == row.pdq8, "PDQ dihedral")
-            #expect(r.ahash?.hex == row.ahash, "ahash")
-            #expect(r.dhash?.hex == row.dhash, "dhash")
-            #expect(r.phash?.hex == row.phash, "phash")
-            #expect(r.whash?.hex == row.whash, "whash")
-        }
         // 16-bit PNGs are reduced to their high byte as Pillow does for RGB, so they are exact too.
-        checks()
+        row.expectEqual(computeHashes(raster, .all))
     }
 
     /// Modes whose anchor the reference front end (PIL → pdqhash) computes from wrongly decoded pixels.
